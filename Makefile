@@ -1,0 +1,42 @@
+# jiuzhu — the two commands in README.md are `make run` and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint setup clean
+
+$(VENV)/bin/python:
+	@python=$$(scripts/find-python) || exit 1; \
+	echo "使用 $$python 创建虚拟环境 $(VENV)"; \
+	"$$python" -m venv $(VENV)
+
+$(VENV)/.installed-app: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-app
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+# Migrate a SQLite database (or $DATABASE_URL), load the charter once, create demo accounts.
+setup: $(VENV)/.installed-app
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_charter
+	$(PY) manage.py seed_demo
+
+run: setup
+	@echo "应用地址：http://$(HOST):$(PORT)/  演示账号见 README.md（密码 jiuzhu-demo）"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-test
+	@scripts/install-system-deps
+	$(PY) -m pytest $(ARGS)
+
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,1 @@
+# Urgent hardship cases come with the cases issue.

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "伊金霍洛旗社会救助联席会议 · 系统管理"
+admin.site.site_title = "系统管理"
+admin.site.index_title = "数据维护"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("members/", include("members.urls")),
+    path("duties/", include("duties.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "jiuzhu.views.permission_denied"

@@ -1,0 +1,1 @@
+# Meetings, agenda items, minutes and their distribution come with the meetings issue.

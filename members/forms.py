@@ -1,0 +1,47 @@
+from django import forms
+
+from .models import SUCCESSION_BASIS
+
+
+class RosterDateForm(forms.Form):
+    date = forms.DateField(
+        label="查看日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "日期格式不正确，请按“2026-06-25”的格式填写。"},
+    )
+
+
+class SuccessionForm(forms.Form):
+    name = forms.CharField(
+        label="继任者姓名",
+        max_length=30,
+        error_messages={"required": "请填写继任者姓名。", "max_length": "姓名最多 30 个字。"},
+    )
+    post = forms.CharField(
+        label="职务",
+        max_length=120,
+        help_text="按任职文件写全称，如“旗民政局局长”。",
+        error_messages={"required": "请填写继任者职务。", "max_length": "职务最多 120 个字。"},
+    )
+    start = forms.DateField(
+        label="接任日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "请填写接任日期。",
+            "invalid": "日期格式不正确，请按“2026-06-25”的格式填写。",
+        },
+    )
+    basis = forms.CharField(
+        label="依据",
+        max_length=100,
+        initial=SUCCESSION_BASIS,
+        help_text="默认“工作变动自然接任”，不再另行发文。",
+        error_messages={"required": "请填写依据。", "max_length": "依据最多 100 个字。"},
+    )
+
+    def clean_name(self):
+        name = "".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("请填写继任者姓名。")
+        return name

@@ -1,0 +1,253 @@
+"""The leading group: member units, seats, the people who hold them, and their liaisons.
+
+Ownership in the whole application is by unit and seat, never by person: a successor who
+takes over a seat inherits everything the seat or its unit owns without any further step.
+"""
+
+import datetime
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+CHARTER_BASIS = "伊政发〔2024〕58号"
+SUCCESSION_BASIS = "工作变动自然接任"
+
+
+class Unit(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", "旗人民政府"
+        GOVERNMENT_OFFICE = "government_office", "旗人民政府办公室"
+        DEPARTMENT = "department", "旗直部门"
+        MASS_ORGANISATION = "mass_organisation", "群团组织"
+        TOWN = "town", "镇人民政府"
+
+    name = models.CharField("名称", max_length=60, unique=True)
+    short_name = models.CharField("简称", max_length=30)
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("有效", default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "成员单位"
+        verbose_name_plural = "成员单位"
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("duties:unit-detail", args=[self.pk])
+
+    @property
+    def is_town(self) -> bool:
+        return self.kind == self.Kind.TOWN
+
+
+class Office(models.Model):
+    """领导小组办公室: set up in a host unit, directed by the holder of a named post there."""
+
+    name = models.CharField("名称", max_length=60)
+    host_unit = models.ForeignKey(
+        Unit, verbose_name="设在单位", on_delete=models.PROTECT, related_name="+"
+    )
+    director_post = models.CharField("办公室主任由", max_length=60)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "领导小组办公室"
+        verbose_name_plural = "领导小组办公室"
+
+    def __str__(self):
+        return self.name
+
+
+class Person(models.Model):
+    name = models.CharField("姓名", max_length=30)
+    user = models.OneToOneField(
+        "members.User",
+        verbose_name="登录账号",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A login. Belongs to at most one member unit; its role is its group."""
+
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="所属单位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        full = f"{self.last_name}{self.first_name}".strip()
+        return full or self.username
+
+
+class SeatQuerySet(models.QuerySet):
+    def in_service_on(self, day: datetime.date):
+        return self.filter(Q(retired_on__isnull=True) | Q(retired_on__gt=day))
+
+
+class Seat(models.Model):
+    """席位: a place in the leading group. It outlives the people who hold it."""
+
+    class Role(models.TextChoices):
+        LEADER = "leader", "组长"
+        DEPUTY = "deputy", "副组长"
+        MEMBER = "member", "成员"
+
+    role = models.CharField("职务", max_length=10, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="seats"
+    )
+    post = models.CharField("岗位", max_length=60, help_text="如：副旗长、局长、副主席")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    retired_on = models.DateField("撤销日期", null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = SeatQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "席位"
+        verbose_name_plural = "席位"
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return f"{self.get_role_display()} · {self.unit.name}{self.post}"
+
+    def get_absolute_url(self):
+        return reverse("members:seat-detail", args=[self.pk])
+
+    def is_retired_on(self, day: datetime.date) -> bool:
+        return self.retired_on is not None and self.retired_on <= day
+
+    def tenure_on(self, day: datetime.date) -> "Tenure | None":
+        return self.tenures.on(day).select_related("person").first()
+
+    @property
+    def current_tenure(self) -> "Tenure | None":
+        return self.tenures.filter(end__isnull=True).select_related("person").first()
+
+
+class TenureQuerySet(models.QuerySet):
+    def on(self, day: datetime.date):
+        """Tenures in force on `day` (start and end are both inclusive)."""
+        return self.filter(Q(end__isnull=True) | Q(end__gte=day), start__lte=day)
+
+
+class Tenure(models.Model):
+    """任职: one person holding one seat for a span of days. An open end means current."""
+
+    seat = models.ForeignKey(
+        Seat, verbose_name="席位", on_delete=models.PROTECT, related_name="tenures"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="tenures"
+    )
+    post = models.CharField("职务（任职时）", max_length=120)
+    start = models.DateField("起始日期")
+    end = models.DateField("终止日期", null=True, blank=True)
+    basis = models.CharField("依据", max_length=100, default=CHARTER_BASIS)
+    recorded_by = models.ForeignKey(
+        User,
+        verbose_name="记录人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = TenureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        ordering = ["seat__order", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seat"],
+                condition=Q(end__isnull=True),
+                name="tenure_one_open_per_seat",
+                violation_error_message="该席位已有在任人员。",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="tenure_end_not_before_start",
+                violation_error_message="终止日期不能早于起始日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person.name} {self.post}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.end is None
+
+
+class Liaison(models.Model):
+    """联络员: the head of a member unit's section. A unit may have several at once."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="liaisons"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="liaison_terms"
+    )
+    post = models.CharField("职务", max_length=60, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    start = models.DateField("起始日期")
+    end = models.DateField("终止日期", null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = TenureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "联络员"
+        verbose_name_plural = "联络员"
+        ordering = ["unit__order", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "person"],
+                condition=Q(end__isnull=True),
+                name="liaison_one_open_per_unit_person",
+                violation_error_message="此人已是该单位的在任联络员。",
+            ),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="liaison_end_not_before_start",
+                violation_error_message="终止日期不能早于起始日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit.name} {self.person.name}"

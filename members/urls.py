@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("", views.roster, name="roster"),
+    path("seats/<int:pk>/", views.seat_detail, name="seat-detail"),
+    path("seats/<int:pk>/succession/", views.seat_succession, name="seat-succession"),
+]

@@ -1,0 +1,61 @@
+import pytest
+from django.core.management import call_command
+
+from members.permissions import Role
+from tests.factories import make_user
+
+
+@pytest.fixture
+def charter(db):
+    """The charter's units, roster and duties, as `make run` loads them."""
+    call_command("loaddata", "charter", verbosity=0)
+
+
+# Personas, one per role (STYLE.md): office, leader, liaison of 民政局, liaison of 教体局, member,
+# a signed-in user with no role, and a disabled account.
+@pytest.fixture
+def office(charter):
+    return make_user("office", Role.OFFICE, "旗民政局")
+
+
+@pytest.fixture
+def leader(charter):
+    return make_user("leader", Role.LEADER, "旗人民政府")
+
+
+@pytest.fixture
+def liaison(charter):
+    return make_user("liaison", Role.LIAISON, "旗民政局")
+
+
+@pytest.fixture
+def liaison2(charter):
+    return make_user("liaison2", Role.LIAISON, "旗教体局")
+
+
+@pytest.fixture
+def member(charter):
+    return make_user("member", Role.MEMBER, "旗财政局")
+
+
+@pytest.fixture
+def norole(charter):
+    return make_user("norole")
+
+
+@pytest.fixture
+def inactive(charter):
+    return make_user("inactive", Role.OFFICE, "旗民政局", is_active=False)
+
+
+@pytest.fixture
+def personas(office, leader, liaison, liaison2, member, norole, inactive):
+    return {
+        "office": office,
+        "leader": leader,
+        "liaison": liaison,
+        "liaison2": liaison2,
+        "member": member,
+        "norole": norole,
+        "inactive": inactive,
+    }

@@ -1,0 +1,102 @@
+"""Settings: locale, production mode that refuses to start half-configured, demo accounts."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from members.models import Liaison, Seat, User
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args, **env):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True
+    )
+
+
+def test_the_app_speaks_chinese_in_shanghai_time():
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    assert settings.USE_TZ is True
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DJANGO_ALLOWED_HOSTS": "jiuzhu.example"},
+        {"DJANGO_SECRET_KEY": "x" * 60},
+        {"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": " "},
+    ],
+)
+def test_production_refuses_to_start_without_secret_key_and_hosts(env):
+    result = manage("check", DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod", **env)
+    assert result.returncode != 0
+    assert "生产环境必须设置环境变量" in result.stderr
+
+
+def test_production_passes_the_deployment_checklist_without_warnings():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod",
+        DJANGO_SECRET_KEY="k8#Tq2v!mZ0r$Lp7@Xw4^Hn9&Bc1*Fd6(Gs3)Jy5-Ue8=Oa2+Ri0",
+        DJANGO_ALLOWED_HOSTS="jiuzhu.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNING" not in result.stderr + result.stdout
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_one_account_per_role(charter, settings):
+    settings.DEBUG = True  # pytest-django runs tests with DEBUG off
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)  # twice: nothing duplicated
+    roles = {
+        u.username: sorted(u.groups.values_list("name", flat=True)) for u in User.objects.all()
+    }
+    assert roles == {
+        "office": ["办公室"],
+        "leader": ["领导"],
+        "liaison": ["联络员"],
+        "liaison2": ["联络员"],
+        "member": ["成员"],
+    }
+    assert User.objects.get(username="liaison").unit.name == "旗民政局"
+    assert User.objects.get(username="liaison2").unit.name == "旗教体局"
+    assert all(u.check_password("jiuzhu-demo") for u in User.objects.all())
+    assert Liaison.objects.filter(end__isnull=True).count() == 2
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_when_debug_is_off(charter, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="生产环境"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_load_charter_on_an_empty_database_writes_first_history_rows(db):
+    call_command("load_charter", verbosity=0)
+    assert Seat.objects.count() == 30
+    assert Seat.history.count() == 30
+
+
+def test_every_page_uses_bootstrap_from_static_not_a_cdn():
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "http://" not in text and "https://" not in text, path
+    base = (ROOT / "templates" / "base.html").read_text(encoding="utf-8")
+    assert "{% static 'vendor/bootstrap/css/bootstrap.min.css' %}" in base
+    assert (ROOT / "static" / "vendor" / "bootstrap" / "css" / "bootstrap.min.css").exists()
