@@ -20,9 +20,10 @@ def catalogue(request):
         query = form.cleaned_data["q"]
         duties = duties.search(query)
     duties = list(duties)
+    # Headings numbered as the charter numbers them, even when a search hides a group.
     groups = [
-        (label, [d for d in duties if d.category == value])
-        for value, label in Duty.Category.choices
+        (f"（{numeral}）{label}", [d for d in duties if d.category == value])
+        for numeral, (value, label) in zip("一二三", Duty.Category.choices, strict=True)
     ]
     return render(
         request,

@@ -51,6 +51,8 @@ def test_search_counts_matches_and_says_when_none(client, member):
     client.force_login(member)
     html = client.get(reverse("duties:catalogue"), {"q": "核对"}).content.decode()
     assert "找到 4 条职责" in html
+    # Headings keep the charter's numbering when a group has no match.
+    assert "（三）部门职责" in html and "（二）" not in html
     html = client.get(reverse("duties:catalogue"), {"q": "火星"}).content.decode()
     assert "找到 0 条职责" in html and "请换个关键词" in html
 
