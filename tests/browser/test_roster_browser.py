@@ -13,7 +13,9 @@ def office_user(charter):
     return make_user("office", Role.OFFICE, "旗民政局")
 
 
-def test_office_records_a_successor_and_sees_the_new_roster(page, live_server, office_user, tmp_path):
+def test_office_records_a_successor_and_sees_the_new_roster(
+    page, live_server, office_user, tmp_path
+):
     console_errors = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     log_in(page, live_server, "office", PASSWORD)
@@ -43,8 +45,16 @@ def test_office_records_a_successor_and_sees_the_new_roster(page, live_server, o
     assert not console_errors, console_errors  # includes CSP violations
 
 
-PAGES = ["/", "/members/", "/members/seats/2/", "/members/seats/2/succession/", "/duties/",
-         "/duties/?q=核对", "/duties/units/", "/duties/units/23/"]
+PAGES = [
+    "/",
+    "/members/",
+    "/members/seats/2/",
+    "/members/seats/2/succession/",
+    "/duties/",
+    "/duties/?q=核对",
+    "/duties/units/",
+    "/duties/units/23/",
+]
 
 
 def test_pages_fit_a_phone_and_every_field_has_a_label(phone, live_server, office_user):
