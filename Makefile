@@ -22,6 +22,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-app
 
 # Migrate a SQLite database (or $DATABASE_URL), load the charter once, create demo accounts.
 setup: $(VENV)/.installed-app
+	@scripts/install-system-deps app
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_charter
 	$(PY) manage.py seed_demo
@@ -31,7 +32,7 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-test
-	@scripts/install-system-deps
+	@scripts/install-system-deps test
 	$(PY) -m pytest $(ARGS)
 
 lint: $(VENV)/.installed-test
