@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from members.models import Unit
@@ -55,3 +56,44 @@ class Duty(models.Model):
         if self.subject:
             return f"{self.number}.{self.subject}"
         return f"{self.get_category_display()} {self.number}"
+
+
+class Task(models.Model):
+    """督办事项: something units must do by a date. Its source (a minutes decision, a case
+    measure) points at it; duties imports neither, so the source is described in `source_label`.
+    The supervision issue grows this into the full 督办台账."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "办理中"
+        DONE = "done", "已办结"
+
+    class Source(models.TextChoices):
+        DECISION = "decision", "会议议定事项"
+        CASE = "case", "个案救助措施"
+        OFFICE = "office", "办公室交办"
+
+    title = models.CharField("事项", max_length=500)
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    source_label = models.CharField("来源说明", max_length=200, blank=True)
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name="牵头单位", on_delete=models.PROTECT, related_name="led_tasks"
+    )
+    responsible_units = models.ManyToManyField(
+        Unit, verbose_name="责任单位", blank=True, related_name="responsible_tasks"
+    )
+    deadline = models.DateField("完成时限", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    history = HistoricalRecords(m2m_fields=[responsible_units])
+
+    class Meta:
+        verbose_name = "督办事项"
+        verbose_name_plural = "督办事项"
+        ordering = ["deadline", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("duties:task-list") + f"#task-{self.pk}"

@@ -1,1 +1,467 @@
-# Meetings, agenda items, minutes and their distribution come with the meetings issue.
+"""Meetings, agenda items (议题), attendance, written opinions, minutes (纪要) and distribution.
+
+Every status changes in meetings/services.py, never here.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from duties.models import Duty, Task
+from members.models import Seat, Unit
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        PLENARY = "plenary", "全体会议"
+        SPECIAL = "special", "专题会议"
+        WRITTEN = "written", "书面审议"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "筹备中"
+        NOTIFIED = "notified", "已通知"
+        HELD = "held", "已召开"
+        CLOSED = "closed", "已结束"
+        CANCELLED = "cancelled", "已取消"
+
+    kind = models.CharField("会议类型", max_length=10, choices=Kind.choices)
+    title = models.CharField("会议名称", max_length=200)
+    starts_at = models.DateTimeField("会议时间")
+    place = models.CharField("会议地点", max_length=200, blank=True)
+    convener_seat = models.ForeignKey(
+        Seat,
+        verbose_name="召集人席位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="convened_meetings",
+        help_text="全体会议由组长或副组长召集",
+    )
+    invited_units = models.ManyToManyField(Unit, verbose_name="参会单位", related_name="meetings")
+    opinion_deadline = models.DateTimeField("书面意见截止时间", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        USER, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[invited_units])
+
+    class Meta:
+        verbose_name = "会议"
+        verbose_name_plural = "会议"
+        ordering = ["-starts_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("meetings:meeting-detail", args=[self.pk])
+
+    @property
+    def is_written(self) -> bool:
+        return self.kind == self.Kind.WRITTEN
+
+    @property
+    def convener_label(self) -> str:
+        if self.convener_seat_id:
+            seat = self.convener_seat
+            tenure = seat.tenure_on(self.starts_at.date())
+            role = seat.get_role_display()
+            return f"{role} {tenure.person.name}" if tenure else role
+        return "领导小组办公室"
+
+
+class AgendaItem(models.Model):
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "已提交"
+        RETURNED = "returned", "退回修改"
+        ACCEPTED = "accepted", "已受理"
+        REJECTED = "rejected", "不予受理"
+        WITHDRAWN = "withdrawn", "已撤回"
+        SCHEDULED = "scheduled", "已列入议程"
+        DELIBERATED = "deliberated", "已审议"
+
+    EDITABLE = (Status.SUBMITTED, Status.RETURNED)
+    WITHDRAWABLE = (Status.SUBMITTED, Status.RETURNED, Status.ACCEPTED)
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="提出单位", on_delete=models.PROTECT, related_name="agenda_items"
+    )
+    submitted_by = models.ForeignKey(
+        USER, verbose_name="提交人", on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("议题名称", max_length=200)
+    background = models.TextField("背景情况")
+    proposal = models.TextField("建议方案")
+    duty = models.ForeignKey(
+        Duty,
+        verbose_name="所依职责",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name="列入会议",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+    )
+    order = models.PositiveSmallIntegerField("议程顺序", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "议题"
+        verbose_name_plural = "议题"
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "order"],
+                condition=Q(meeting__isnull=False),
+                name="agenda_item_unique_order_per_meeting",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("meetings:item-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    @property
+    def is_withdrawable(self) -> bool:
+        return self.status in self.WITHDRAWABLE
+
+
+class AgendaStep(models.Model):
+    """One recorded step of an agenda item: who did what, when, and what they said."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "提交"
+        EDITED = "edited", "修改"
+        ACCEPTED = "accepted", "受理"
+        RETURNED = "returned", "退回修改"
+        REJECTED = "rejected", "不予受理"
+        WITHDRAWN = "withdrawn", "撤回"
+        SCHEDULED = "scheduled", "列入议程"
+        DELIBERATED = "deliberated", "会议审议"
+
+    item = models.ForeignKey(
+        AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="steps"
+    )
+    action = models.CharField("操作", max_length=12, choices=Action.choices)
+    by = models.ForeignKey(USER, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    comment = models.TextField("意见", blank=True)
+
+    class Meta:
+        verbose_name = "议题办理记录"
+        verbose_name_plural = "议题办理记录"
+        ordering = ["at", "pk"]
+
+
+def material_path(instance, filename):
+    # Never the user's file name on disk: it is kept in `name` and given back on download.
+    return f"materials/{instance.item_id}/{instance.sha256}"
+
+
+class Material(models.Model):
+    """材料: an attachment of an agenda item, kept outside any public URL."""
+
+    item = models.ForeignKey(
+        AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="materials"
+    )
+    file = models.FileField("文件", upload_to=material_path, max_length=200)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        USER, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "议题材料"
+        verbose_name_plural = "议题材料"
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class Attendance(models.Model):
+    """出席/请假/委托/列席: the holder as of the meeting date, snapshotted when it is held."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", "出席"
+        LEAVE = "leave", "请假"
+        DELEGATE = "delegate", "委托"
+        OBSERVER = "observer", "列席"
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="attendances"
+    )
+    seat = models.ForeignKey(
+        Seat, verbose_name="席位", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField("姓名", max_length=30)
+    post = models.CharField("职务", max_length=120)
+    status = models.CharField(
+        "出席情况", max_length=10, choices=Status.choices, default=Status.PRESENT
+    )
+    delegate_name = models.CharField("受委托人", max_length=30, blank=True)
+    delegate_post = models.CharField("受委托人职务", max_length=120, blank=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "出席情况"
+        verbose_name_plural = "出席情况"
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "seat"],
+                condition=Q(seat__isnull=False),
+                name="attendance_one_row_per_seat",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="delegate") | ~Q(delegate_name=""),
+                name="attendance_delegate_named",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.get_status_display()}"
+
+
+class Opinion(models.Model):
+    """书面审议意见: one per invited unit."""
+
+    class Choice(models.TextChoices):
+        AGREE = "agree", "同意"
+        DISAGREE = "disagree", "不同意"
+        COMMENT = "comment", "意见"
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="opinions"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField("意见", max_length=10, choices=Choice.choices)
+    text = models.TextField("具体意见", blank=True)
+    by = models.ForeignKey(USER, verbose_name="填报人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("填报时间", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "书面审议意见"
+        verbose_name_plural = "书面审议意见"
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "unit"], name="opinion_one_per_unit"),
+        ]
+
+
+class Minutes(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "待审签"
+        RETURNED = "returned", "退回修改"
+        APPROVED = "approved", "已审签"
+        ISSUED = "issued", "已印发"
+
+    EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+    meeting = models.OneToOneField(
+        Meeting, verbose_name="会议", on_delete=models.PROTECT, related_name="minutes"
+    )
+    summary = models.TextField("会议概况", blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField("版本", default=1)
+    drafted_by = models.ForeignKey(
+        USER, verbose_name="起草人", on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        USER, verbose_name="审签人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField("审签时间", null=True, blank=True)
+    year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
+    number = models.PositiveIntegerField("期号", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        USER, verbose_name="印发人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField("印发时间", null=True, blank=True)
+    pdf = models.FileField("PDF", upload_to="minutes/", blank=True, max_length=200)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "会议纪要"
+        verbose_name_plural = "会议纪要"
+        ordering = ["-year", "-number", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="minutes_unique_number"),
+            models.CheckConstraint(
+                condition=~Q(status="issued") | (Q(number__isnull=False) & ~Q(pdf_sha256="")),
+                name="minutes_issued_has_number_and_pdf",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number_label or f"{self.meeting.title}纪要（{self.get_status_display()}）"
+
+    def get_absolute_url(self):
+        return reverse("meetings:minutes-detail", args=[self.pk])
+
+    @property
+    def number_label(self) -> str:
+        """〔2026〕第3期 — six-cornered brackets, no leading zero."""
+        return f"〔{self.year}〕第{self.number}期" if self.number else ""
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+
+class MinutesCounter(models.Model):
+    """The last number issued in a year; its row is the lock that keeps numbers gapless."""
+
+    year = models.PositiveSmallIntegerField("年度", primary_key=True)
+    last_number = models.PositiveIntegerField("已用期号", default=0)
+
+    class Meta:
+        verbose_name = "纪要期号"
+        verbose_name_plural = "纪要期号"
+
+
+class MinutesStep(models.Model):
+    class Action(models.TextChoices):
+        CREATED = "created", "起草"
+        SUBMITTED = "submitted", "提交审签"
+        RETURNED = "returned", "退回修改"
+        APPROVED = "approved", "审签同意"
+        ISSUED = "issued", "印发"
+
+    minutes = models.ForeignKey(
+        Minutes, verbose_name="纪要", on_delete=models.CASCADE, related_name="steps"
+    )
+    action = models.CharField("操作", max_length=10, choices=Action.choices)
+    by = models.ForeignKey(USER, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", auto_now_add=True)
+    comment = models.TextField("意见", blank=True)
+
+    class Meta:
+        verbose_name = "纪要办理记录"
+        verbose_name_plural = "纪要办理记录"
+        ordering = ["at", "pk"]
+
+
+class Decision(models.Model):
+    """议定事项: becomes a Task in the supervision ledger when the minutes are issued."""
+
+    minutes = models.ForeignKey(
+        Minutes, verbose_name="纪要", on_delete=models.CASCADE, related_name="decisions"
+    )
+    order = models.PositiveSmallIntegerField("序号")
+    text = models.TextField("议定事项")
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name="牵头单位", on_delete=models.PROTECT, related_name="+"
+    )
+    responsible_units = models.ManyToManyField(
+        Unit, verbose_name="责任单位", blank=True, related_name="+"
+    )
+    deadline = models.DateField("完成时限", null=True, blank=True)
+    task = models.OneToOneField(
+        Task,
+        verbose_name="督办事项",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decision",
+    )
+
+    history = HistoricalRecords(m2m_fields=[responsible_units])
+
+    class Meta:
+        verbose_name = "议定事项"
+        verbose_name_plural = "议定事项"
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class Distribution(models.Model):
+    """分送 / 抄送 of issued minutes to one unit, and what that unit has done with it."""
+
+    class Kind(models.TextChoices):
+        MAIN = "main", "分送"
+        COPY = "copy", "抄送"
+
+    minutes = models.ForeignKey(
+        Minutes, verbose_name="纪要", on_delete=models.PROTECT, related_name="distributions"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="distributions"
+    )
+    kind = models.CharField("方式", max_length=5, choices=Kind.choices)
+    delivered_at = models.DateTimeField("送达时间")
+    first_downloaded_at = models.DateTimeField("首次下载时间", null=True, blank=True)
+    download_count = models.PositiveIntegerField("下载次数", default=0)
+    acknowledged_by = models.ForeignKey(
+        USER, verbose_name="签收人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "分送记录"
+        verbose_name_plural = "分送记录"
+        ordering = ["kind", "unit__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["minutes", "unit"], name="distribution_one_per_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.minutes} → {self.unit}"
+
+
+class Download(models.Model):
+    """Each download of an issued PDF: who, for which unit, when."""
+
+    distribution = models.ForeignKey(
+        Distribution, verbose_name="分送记录", on_delete=models.CASCADE, related_name="downloads"
+    )
+    by = models.ForeignKey(USER, verbose_name="下载人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("下载时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "下载记录"
+        verbose_name_plural = "下载记录"
+        ordering = ["at"]
