@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Duty
+from .models import Duty, Task
 
 
 @admin.register(Duty)
@@ -10,3 +10,11 @@ class DutyAdmin(SimpleHistoryAdmin):
     list_filter = ("category",)
     search_fields = ("subject", "text")
     filter_horizontal = ("units",)
+
+
+@admin.register(Task)
+class TaskAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "source_label", "lead_unit", "deadline", "status")
+    list_filter = ("status", "source")
+    list_select_related = ("lead_unit",)
+    search_fields = ("title",)

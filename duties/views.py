@@ -1,13 +1,13 @@
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from members.models import Liaison, Seat, Tenure, Unit
-from members.permissions import role_required
+from members.permissions import Role, has_role, role_required
 
 from .forms import DutySearchForm
-from .models import Duty
+from .models import Duty, Task
 
 
 @role_required()
@@ -63,3 +63,16 @@ def unit_detail(request, pk):
             "roles": Seat.Role,
         },
     )
+
+
+@role_required()
+@require_safe
+def task_list(request):
+    """督办事项 the user's unit must do (all of them for the office and leaders)."""
+    user = request.user
+    tasks = Task.objects.select_related("lead_unit").prefetch_related("responsible_units")
+    if not has_role(user, Role.OFFICE, Role.LEADER):
+        tasks = tasks.filter(
+            Q(lead_unit_id=user.unit_id) | Q(responsible_units=user.unit_id)
+        ).distinct()
+    return render(request, "duties/task_list.html", {"tasks": tasks, "today": timezone.localdate()})

@@ -43,9 +43,7 @@ class Meeting(models.Model):
     )
     invited_units = models.ManyToManyField(Unit, verbose_name="参会单位", related_name="meetings")
     opinion_deadline = models.DateTimeField("书面意见截止时间", null=True, blank=True)
-    status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.DRAFT
-    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         USER, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
     )
@@ -179,6 +177,9 @@ class AgendaStep(models.Model):
         verbose_name_plural = "议题办理记录"
         ordering = ["at", "pk"]
 
+    def __str__(self):
+        return f"{self.get_action_display()} {self.by} {self.at:%Y-%m-%d %H:%M}"
+
 
 def material_path(instance, filename):
     # Never the user's file name on disk: it is kept in `name` and given back on download.
@@ -285,6 +286,9 @@ class Opinion(models.Model):
             models.UniqueConstraint(fields=["meeting", "unit"], name="opinion_one_per_unit"),
         ]
 
+    def __str__(self):
+        return f"{self.unit}：{self.get_choice_display()}"
+
 
 class Minutes(models.Model):
     class Status(models.TextChoices):
@@ -306,13 +310,23 @@ class Minutes(models.Model):
         USER, verbose_name="起草人", on_delete=models.PROTECT, related_name="+"
     )
     approved_by = models.ForeignKey(
-        USER, verbose_name="审签人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        USER,
+        verbose_name="审签人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     approved_at = models.DateTimeField("审签时间", null=True, blank=True)
     year = models.PositiveSmallIntegerField("年度", null=True, blank=True)
     number = models.PositiveIntegerField("期号", null=True, blank=True)
     issued_by = models.ForeignKey(
-        USER, verbose_name="印发人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        USER,
+        verbose_name="印发人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     issued_at = models.DateTimeField("印发时间", null=True, blank=True)
     pdf = models.FileField("PDF", upload_to="minutes/", blank=True, max_length=200)
@@ -358,6 +372,9 @@ class MinutesCounter(models.Model):
         verbose_name = "纪要期号"
         verbose_name_plural = "纪要期号"
 
+    def __str__(self):
+        return f"{self.year}年已用至第{self.last_number}期"
+
 
 class MinutesStep(models.Model):
     class Action(models.TextChoices):
@@ -379,6 +396,9 @@ class MinutesStep(models.Model):
         verbose_name = "纪要办理记录"
         verbose_name_plural = "纪要办理记录"
         ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.by} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Decision(models.Model):
@@ -434,7 +454,12 @@ class Distribution(models.Model):
     first_downloaded_at = models.DateTimeField("首次下载时间", null=True, blank=True)
     download_count = models.PositiveIntegerField("下载次数", default=0)
     acknowledged_by = models.ForeignKey(
-        USER, verbose_name="签收人", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        USER,
+        verbose_name="签收人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
 
@@ -465,3 +490,6 @@ class Download(models.Model):
         verbose_name = "下载记录"
         verbose_name_plural = "下载记录"
         ordering = ["at"]
+
+    def __str__(self):
+        return f"{self.by} {self.at:%Y-%m-%d %H:%M}"

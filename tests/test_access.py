@@ -4,37 +4,164 @@ A new URL pattern fails `test_every_url_pattern_is_in_the_matrix` until it has i
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from meetings import services
 from members.models import Tenure, Unit
+from members.permissions import Role
+from tests.factories import approved_minutes, db_snapshot, make_item, make_meeting, make_user
 
 PERSONAS = ["anonymous", "office", "leader", "liaison", "liaison2", "member", "norole", "inactive"]
 READERS = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 200, "member": 200}
-OFFICE_ONLY = {"office": 200, "leader": 403, "liaison": 403, "liaison2": 403, "member": 403}
 READ_ONLY = {"office": 405, "leader": 405, "liaison": 405, "liaison2": 405, "member": 405}
+OFFICE = {"office": 200}
+OFFICE_POST = {"office": 302}
+OFFICE_ONLY_GET = {"office": 405}  # POST-only views the office uses
+LIAISONS = {"liaison": 200, "liaison2": 200}
+# The world below: 民政局 (liaison's unit) owns the item; the meeting invites 民政局 and 教体局
+# (liaison2's unit), not 财政局 (member's unit); the minutes were issued to the invited units.
+INVITED = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 200, "member": 404}
+OWN_UNIT = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "member": 404}
 
-# name -> (args factory, GET expectations, POST expectations). Unlisted personas: anonymous and
-# inactive go to the login page (302), a signed-in user without a role gets 403.
+
+def _no_args(w):
+    return []
+
+
+def _seat(w):
+    return [w["seat"]]
+
+
+def _meeting(w):
+    return [w["meeting"].pk]
+
+
+def _item(w):
+    return [w["item"].pk]
+
+
+def _minutes(w):
+    return [w["minutes"].pk]
+
+
+# name -> (args from the world, GET expectations, POST expectations). Unlisted personas:
+# anonymous and inactive go to the login page (302); a signed-in user without the role gets 403.
 MATRIX = {
-    "home": (lambda: [], READERS, READ_ONLY),
-    "members:roster": (lambda: [], READERS, READ_ONLY),
-    "members:seat-detail": (lambda: [_seat()], READERS, READ_ONLY),
-    "members:seat-succession": (
-        lambda: [_seat()],
-        OFFICE_ONLY,
-        {"office": 302, "leader": 403, "liaison": 403, "liaison2": 403, "member": 403},
+    "home": (_no_args, READERS, READ_ONLY),
+    "members:roster": (_no_args, READERS, READ_ONLY),
+    "members:seat-detail": (_seat, READERS, READ_ONLY),
+    "members:seat-succession": (_seat, OFFICE, OFFICE_POST),
+    "duties:catalogue": (_no_args, READERS, READ_ONLY),
+    "duties:unit-list": (_no_args, READERS, READ_ONLY),
+    "duties:unit-detail": (lambda w: [w["unit"]], READERS, READ_ONLY),
+    "duties:task-list": (_no_args, READERS, READ_ONLY),
+    "meetings:meeting-list": (_no_args, READERS, READ_ONLY),
+    "meetings:meeting-create": (_no_args, OFFICE, OFFICE),
+    "meetings:meeting-detail": (_meeting, INVITED, READ_ONLY),
+    "meetings:meeting-edit": (_meeting, OFFICE, OFFICE),
+    "meetings:meeting-notice": (_meeting, INVITED, READ_ONLY),
+    "meetings:meeting-notify": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:meeting-hold": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:meeting-close": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:meeting-cancel": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:meeting-attendance": (_meeting, OFFICE, OFFICE),
+    "meetings:meeting-observer": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:meeting-opinion": (
+        _meeting,
+        {"liaison": 405, "liaison2": 405},
+        {"liaison": 302, "liaison2": 302},
     ),
-    "duties:catalogue": (lambda: [], READERS, READ_ONLY),
-    "duties:unit-list": (lambda: [], READERS, READ_ONLY),
-    "duties:unit-detail": (lambda: [Unit.objects.get(name="旗教体局").pk], READERS, READ_ONLY),
+    "meetings:minutes-create": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:item-list": (_no_args, READERS, READ_ONLY),
+    "meetings:item-create": (_no_args, LIAISONS, LIAISONS),
+    "meetings:item-detail": (_item, OWN_UNIT, READ_ONLY),
+    "meetings:item-edit": (
+        _item,
+        {"liaison": 200, "liaison2": 404},
+        {"liaison": 200, "liaison2": 404},
+    ),
+    "meetings:item-withdraw": (
+        _item,
+        {"liaison": 405, "liaison2": 405},
+        {"liaison": 302, "liaison2": 404},
+    ),
+    "meetings:item-review": (_item, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:item-schedule": (_item, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:material-download": (lambda w: [w["item"].pk, w["material"].pk], OWN_UNIT, READ_ONLY),
+    "meetings:minutes-list": (_no_args, READERS, READ_ONLY),
+    "meetings:minutes-detail": (_minutes, INVITED, READ_ONLY),
+    "meetings:minutes-edit": (_minutes, {"office": 302}, OFFICE_POST),  # issued: not editable
+    "meetings:minutes-submit": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:minutes-approve": (_minutes, {"leader": 405}, {"leader": 302}),
+    "meetings:minutes-return": (_minutes, {"leader": 405}, {"leader": 302}),
+    "meetings:minutes-issue": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:minutes-acknowledge": (
+        _minutes,
+        {"liaison": 405, "liaison2": 405},
+        {"liaison": 302, "liaison2": 302},
+    ),
+    "meetings:minutes-pdf": (_minutes, INVITED, READ_ONLY),
 }
 # Pages that anyone may open, signed in or not.
 PUBLIC = {"login": 200}
 NOT_IN_MATRIX = {"logout"}  # tested below: it has its own rules
 
 
-def _seat():
-    return Tenure.objects.get(person__name="王志鹏").seat_id
+PERSONA_UNITS = {
+    "office": (Role.OFFICE, "旗民政局"),
+    "leader": (Role.LEADER, "旗人民政府"),
+    "liaison": (Role.LIAISON, "旗民政局"),
+    "liaison2": (Role.LIAISON, "旗教体局"),
+    "member": (Role.MEMBER, "旗财政局"),
+    "norole": (None, None),
+}
+
+
+def build_world():
+    call_command("loaddata", "charter", verbosity=0)
+    personas = {name: make_user(name, role, unit) for name, (role, unit) in PERSONA_UNITS.items()}
+    personas["inactive"] = make_user("inactive", Role.OFFICE, "旗民政局", is_active=False)
+    office, leader, liaison = personas["office"], personas["leader"], personas["liaison"]
+    minutes = approved_minutes(office, leader, liaison)
+    services.issue_minutes(minutes, by=office)
+    upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    item = make_item(liaison, files=[upload])
+    meeting = make_meeting(office, units=("旗民政局", "旗教体局"))
+    scheduled = make_item(liaison)
+    services.review_item(scheduled, by=office, action="accept")
+    services.schedule_item(scheduled, by=office, meeting=meeting)
+    services.notify_meeting(meeting, by=office)
+    return {
+        "personas": personas,
+        "seat": Tenure.objects.get(person__name="王志鹏").seat_id,
+        "unit": Unit.objects.get(name="旗教体局").pk,
+        "item": item,
+        "material": item.materials.get(),
+        "meeting": meeting,
+        "minutes": minutes,
+    }
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module (issuing minutes renders a PDF) inside a transaction that is
+    rolled back at the end; each test runs in its own savepoint inside it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        data = build_world()
+    yield data
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def personas(world, db):
+    return world["personas"]
 
 
 def expected(table, persona):
@@ -51,10 +178,10 @@ def login_as(client, personas, persona):
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_get(client, personas, persona, name):
+def test_get(client, personas, world, persona, name):
     args, get_table, _ = MATRIX[name]
     login_as(client, personas, persona)
-    url = reverse(name, args=args())
+    url = reverse(name, args=args(world))
     response = client.get(url)
     assert response.status_code == expected(get_table, persona), url
     if response.status_code == 302 and persona in ("anonymous", "inactive"):
@@ -64,21 +191,22 @@ def test_get(client, personas, persona, name):
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_post(client, personas, persona, name):
+def test_post(client, personas, world, persona, name):
     args, _, post_table = MATRIX[name]
     login_as(client, personas, persona)
-    url = reverse(name, args=args())
+    url = reverse(name, args=args(world))
     data = {
         "name": "张三",
         "post": "旗民政局局长",
         "start": "2026-03-02",
         "basis": "工作变动自然接任",
     }
-    before = list(Tenure.objects.values_list("pk", "end"))
+    before = db_snapshot()
     response = client.post(url, data)
-    assert response.status_code == expected(post_table, persona), url
-    if response.status_code != 302 or persona != "office":
-        assert list(Tenure.objects.values_list("pk", "end")) == before
+    status = response.status_code
+    assert status == expected(post_table, persona), url
+    if status in (403, 404, 405) or persona in ("anonymous", "inactive"):
+        assert db_snapshot() == before, f"{persona} changed data through {url}"
 
 
 @pytest.mark.django_db
@@ -91,8 +219,8 @@ def test_the_login_page_is_open_to_everyone(client, personas, persona):
 
 
 @pytest.mark.django_db
-def test_logout_asks_on_get_and_logs_out_on_post(client, office):
-    client.force_login(office)
+def test_logout_asks_on_get_and_logs_out_on_post(client, personas):
+    client.force_login(personas["office"])
     response = client.get(reverse("logout"))
     assert response.status_code == 200 and "确定要退出吗" in response.content.decode()
     assert client.get(reverse("home")).status_code == 200  # GET did not log out

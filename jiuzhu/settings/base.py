@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "members.context_processors.roles",
+                "jiuzhu.context_processors.navigation",
             ],
         },
     },

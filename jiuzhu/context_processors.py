@@ -1,0 +1,40 @@
+SECTIONS = {
+    ("", "home"): "home",
+    ("members", None): "roster",
+    ("duties", "catalogue"): "duties",
+    ("duties", "unit-list"): "units",
+    ("duties", "unit-detail"): "units",
+    ("duties", "task-list"): "tasks",
+    ("meetings", "item"): "items",
+    ("meetings", "material"): "items",
+    ("meetings", "meeting"): "meetings",
+    ("meetings", "minutes"): "minutes",
+}
+
+
+NAV_ITEMS = [
+    ("home", "home", "首页"),
+    ("roster", "members:roster", "领导小组"),
+    ("items", "meetings:item-list", "议题"),
+    ("meetings", "meetings:meeting-list", "会议"),
+    ("minutes", "meetings:minutes-list", "纪要"),
+    ("tasks", "duties:task-list", "督办"),
+    ("duties", "duties:catalogue", "职责清单"),
+    ("units", "duties:unit-list", "成员单位"),
+]
+
+
+def navigation(request):
+    """The navigation entries, and which one the current page belongs to."""
+    return {"nav_items": NAV_ITEMS, "nav_section": _section(request)}
+
+
+def _section(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    ns, name = match.namespace, match.url_name or ""
+    for (section_ns, prefix), section in SECTIONS.items():
+        if ns == section_ns and (prefix is None or name == prefix or name.startswith(f"{prefix}-")):
+            return section
+    return ""

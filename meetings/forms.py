@@ -1,0 +1,215 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from duties.models import Duty
+from members.models import Seat, Unit
+
+from .files import ALLOWED_LABEL, check_material
+from .models import Attendance, Meeting, Opinion
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+INVALID_DATE = "日期格式不正确，请按“2026-06-25”的格式填写。"
+INVALID_DATETIME = "时间格式不正确，请按“2026-06-25 09:30”的格式填写。"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MaterialsField(forms.FileField):
+    """Several files at once, each checked by name, size and content."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        single = super().clean
+        cleaned = [single(f, initial) for f in files if f]
+        for f in cleaned:
+            check_material(f)
+        return cleaned
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(
+        label="议题名称", max_length=200, error_messages={"required": "请填写议题名称。"}
+    )
+    background = forms.CharField(
+        label="背景情况",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "请填写背景情况。"},
+    )
+    proposal = forms.CharField(
+        label="建议方案",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "请填写建议方案。"},
+    )
+    duty = forms.ModelChoiceField(
+        label="所依职责",
+        queryset=Duty.objects.none(),
+        required=False,
+        empty_label="（请选择本单位的职责）",
+        error_messages={"invalid_choice": "所依职责须是本单位在《制度》中的职责。"},
+    )
+    materials = MaterialsField(
+        label="材料", help_text=f"可多选；只接受 {ALLOWED_LABEL}，每个不超过 20 MB。"
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, unit: Unit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["duty"].queryset = Duty.objects.for_unit(unit)
+        self.fields["duty"].label_from_instance = lambda d: (
+            f"{d.number}.{d.subject}：{d.text[:40]}…"
+        )
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(
+        label="审核结果",
+        choices=[("accept", "受理"), ("return", "退回修改"), ("reject", "不予受理")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择审核结果。"},
+    )
+    comment = forms.CharField(
+        label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class ScheduleForm(forms.Form):
+    meeting = forms.ModelChoiceField(
+        label="列入会议",
+        queryset=Meeting.objects.filter(status__in=[Meeting.Status.DRAFT, Meeting.Status.NOTIFIED]),
+        empty_label="（请选择会议）",
+        error_messages={"required": "请选择会议。", "invalid_choice": "该会议不能再增加议题。"},
+    )
+
+
+class MeetingForm(forms.Form):
+    kind = forms.ChoiceField(label="会议类型", choices=Meeting.Kind.choices)
+    title = forms.CharField(
+        label="会议名称", max_length=200, error_messages={"required": "请填写会议名称。"}
+    )
+    starts_at = forms.DateTimeField(
+        label="会议时间",
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+        error_messages={"required": "请填写会议时间。", "invalid": INVALID_DATETIME},
+    )
+    place = forms.CharField(
+        label="会议地点", max_length=200, required=False, help_text="书面审议不填"
+    )
+    convener_seat = forms.ModelChoiceField(
+        label="召集人（全体会议）",
+        queryset=Seat.objects.filter(role__in=[Seat.Role.LEADER, Seat.Role.DEPUTY]),
+        required=False,
+        empty_label="（专题会议、书面审议由办公室召集）",
+    )
+    invited_units = forms.ModelMultipleChoiceField(
+        label="参会单位（专题会议、书面审议）",
+        queryset=Unit.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="全体会议自动邀请全部成员单位。",
+    )
+    opinion_deadline = forms.DateTimeField(
+        label="书面意见截止时间",
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+        required=False,
+        error_messages={"invalid": INVALID_DATETIME},
+    )
+
+    def __init__(self, *args, fixed_kind=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        seat_label = {s.pk: s for s in self.fields["convener_seat"].queryset}
+        self.fields["convener_seat"].label_from_instance = lambda s: (
+            f"{s.get_role_display()} {(s.current_tenure.person.name if s.current_tenure else '')}"
+            if s.pk in seat_label
+            else str(s)
+        )
+        if fixed_kind:
+            self.fields["kind"].disabled = True
+
+
+class AttendanceRowForm(forms.Form):
+    status = forms.ChoiceField(
+        label="出席情况",
+        choices=[c for c in Attendance.Status.choices if c[0] != Attendance.Status.OBSERVER],
+    )
+    delegate_name = forms.CharField(label="受委托人", max_length=30, required=False)
+    delegate_post = forms.CharField(label="受委托人职务", max_length=120, required=False)
+
+
+class ObserverForm(forms.Form):
+    name = forms.CharField(
+        label="列席人员姓名", max_length=30, error_messages={"required": "请填写姓名。"}
+    )
+    post = forms.CharField(
+        label="单位及职务", max_length=120, error_messages={"required": "请填写职务。"}
+    )
+
+
+class OpinionForm(forms.Form):
+    choice = forms.ChoiceField(
+        label="本单位意见",
+        choices=Opinion.Choice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择同意、不同意或提出意见。"},
+    )
+    text = forms.CharField(
+        label="具体意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class MinutesForm(forms.Form):
+    summary = forms.CharField(
+        label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(
+        label="议定事项", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    lead_unit = forms.ModelChoiceField(
+        label="牵头单位", queryset=Unit.objects.filter(active=True), empty_label="（请选择）"
+    )
+    responsible_units = forms.ModelMultipleChoiceField(
+        label="责任单位",
+        queryset=Unit.objects.filter(active=True),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    deadline = forms.DateField(
+        label="完成时限", widget=DATE, required=False, error_messages={"invalid": INVALID_DATE}
+    )
+
+
+class BaseDecisionFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        for form in self.forms:
+            if not form.has_changed() or self.can_delete and self._should_delete_form(form):
+                continue
+            if not form.cleaned_data.get("lead_unit"):
+                raise ValidationError("每个议定事项都要有牵头单位。")
+
+
+DecisionFormSet = forms.formset_factory(
+    DecisionForm, formset=BaseDecisionFormSet, extra=1, can_delete=True
+)
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label="意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )

@@ -1,0 +1,125 @@
+"""Who may see and touch meetings, agenda items and minutes. One place; views and services ask here.
+
+Objects a user may not see are 404, not 403: a liaison learns nothing about another unit's items.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from members.permissions import Role, has_role, is_leader, is_office
+
+from .models import AgendaItem, Distribution, Meeting, Minutes
+
+
+def sees_everything(user) -> bool:
+    return has_role(user, Role.OFFICE, Role.LEADER)
+
+
+def is_unit_liaison(user, unit_id) -> bool:
+    return has_role(user, Role.LIAISON) and user.unit_id is not None and user.unit_id == unit_id
+
+
+# --- agenda items -------------------------------------------------------------------------------
+
+
+def items_for_user(user):
+    items = AgendaItem.objects.select_related("unit", "meeting", "submitted_by")
+    if sees_everything(user):
+        return items
+    if user.unit_id and has_role(user, Role.LIAISON, Role.MEMBER):
+        return items.filter(unit_id=user.unit_id)
+    return items.none()
+
+
+def get_item_for_user(user, pk) -> AgendaItem:
+    try:
+        return items_for_user(user).select_related("duty").get(pk=pk)
+    except AgendaItem.DoesNotExist:
+        raise Http404("议题不存在。") from None
+
+
+def can_submit_item(user) -> bool:
+    return has_role(user, Role.LIAISON) and user.unit_id is not None
+
+
+def can_edit_item(user, item: AgendaItem) -> bool:
+    return is_unit_liaison(user, item.unit_id)
+
+
+def can_review_item(user) -> bool:
+    return is_office(user)
+
+
+# --- meetings -----------------------------------------------------------------------------------
+
+
+def meetings_for_user(user):
+    meetings = Meeting.objects.select_related("convener_seat")
+    if sees_everything(user):
+        return meetings
+    if user.unit_id and has_role(user, Role.LIAISON, Role.MEMBER):
+        return meetings.filter(invited_units=user.unit_id).exclude(status=Meeting.Status.DRAFT)
+    return meetings.none()
+
+
+def get_meeting_for_user(user, pk) -> Meeting:
+    try:
+        return meetings_for_user(user).get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404("会议不存在。") from None
+
+
+def can_manage_meetings(user) -> bool:
+    return is_office(user)
+
+
+def can_give_opinion(user, meeting: Meeting) -> bool:
+    return (
+        has_role(user, Role.LIAISON)
+        and user.unit_id is not None
+        and meeting.invited_units.filter(pk=user.unit_id).exists()
+    )
+
+
+# --- minutes ------------------------------------------------------------------------------------
+
+
+def minutes_for_user(user):
+    minutes = Minutes.objects.select_related("meeting")
+    if sees_everything(user):
+        return minutes
+    if user.unit_id and has_role(user, Role.LIAISON, Role.MEMBER):
+        return minutes.filter(
+            Q(status=Minutes.Status.ISSUED), Q(distributions__unit_id=user.unit_id)
+        )
+    return minutes.none()
+
+
+def get_minutes_for_user(user, pk) -> Minutes:
+    try:
+        return minutes_for_user(user).get(pk=pk)
+    except Minutes.DoesNotExist:
+        raise Http404("纪要不存在。") from None
+
+
+def can_draft_minutes(user) -> bool:
+    return is_office(user)
+
+
+def can_approve_minutes(user) -> bool:
+    return is_leader(user)
+
+
+def can_issue_minutes(user) -> bool:
+    return is_office(user)
+
+
+def distribution_for(user, minutes: Minutes) -> Distribution | None:
+    """The distribution row of the user's own unit for these minutes, if any."""
+    if not user.unit_id:
+        return None
+    return minutes.distributions.filter(unit_id=user.unit_id).first()
+
+
+def can_acknowledge(user, distribution: Distribution | None) -> bool:
+    return distribution is not None and is_unit_liaison(user, distribution.unit_id)

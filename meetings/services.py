@@ -1,0 +1,671 @@
+"""Every state change of meetings, agenda items and minutes: one atomic function each.
+
+Each function locks what it reads and writes, checks the actor's permission and the object's
+state, and raises MeetingsError (a Chinese message) without changing anything when refused.
+"""
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from duties.models import Duty, Task
+from members.models import Seat, Tenure, Unit
+
+from . import permissions as perms
+from .files import check_material
+from .models import (
+    AgendaItem,
+    AgendaStep,
+    Attendance,
+    Decision,
+    Distribution,
+    Download,
+    Material,
+    Meeting,
+    Minutes,
+    MinutesCounter,
+    MinutesStep,
+    Opinion,
+)
+
+COPY_UNIT_NAME = "旗人民政府办公室"  # 抄送旗人民政府办公室 (伊政发〔2024〕58号 三(一))
+
+
+class MeetingsError(Exception):
+    """A change that is not allowed; str(e) is the Chinese message the user sees."""
+
+
+def _lock(model, obj):
+    return model.objects.select_for_update().get(pk=obj.pk)
+
+
+def _check_version(obj, version, what: str):
+    if version is not None and int(version) != obj.version:
+        raise MeetingsError(
+            f"{what}已被他人修改并保存（您编辑的是旧版本）。请复制您的内容，刷新页面后再修改。"
+        )
+
+
+# --- agenda items -------------------------------------------------------------------------------
+
+
+def _check_duty(duty: Duty | None, unit: Unit):
+    if duty is not None and not Duty.objects.for_unit(unit).filter(pk=duty.pk).exists():
+        raise MeetingsError("所依职责须是本单位在《制度》中的职责。")
+
+
+def _attach(item: AgendaItem, files, by):
+    for upload in files or []:
+        try:
+            sha = check_material(upload)
+        except ValidationError as e:
+            raise MeetingsError(e.messages[0]) from e
+        material = Material(
+            item=item, name=upload.name, size=upload.size, sha256=sha, uploaded_by=by
+        )
+        material.file.save(sha, upload, save=False)
+        material.save()
+
+
+@transaction.atomic
+def submit_item(*, by, title, background, proposal, duty=None, files=()) -> AgendaItem:
+    if not perms.can_submit_item(by):
+        raise MeetingsError("只有成员单位联络员可以提交议题。")
+    unit = by.unit
+    _check_duty(duty, unit)
+    if not (title or "").strip():
+        raise MeetingsError("请填写议题名称。")
+    item = AgendaItem.objects.create(
+        unit=unit,
+        submitted_by=by,
+        title=title.strip(),
+        background=background,
+        proposal=proposal,
+        duty=duty,
+    )
+    _attach(item, files, by)
+    AgendaStep.objects.create(item=item, action=AgendaStep.Action.SUBMITTED, by=by)
+    return item
+
+
+@transaction.atomic
+def update_item(
+    item, *, by, version, title, background, proposal, duty=None, files=(), remove=()
+) -> AgendaItem:
+    item = _lock(AgendaItem, item)
+    if not perms.can_edit_item(by, item):
+        raise MeetingsError("只有本单位联络员可以修改本单位的议题。")
+    if not item.is_editable:
+        raise MeetingsError(f"议题{item.get_status_display()}，不能再修改。")
+    _check_version(item, version, "该议题")
+    _check_duty(duty, item.unit)
+    item.title, item.background, item.proposal, item.duty = (
+        title.strip(),
+        background,
+        proposal,
+        duty,
+    )
+    was_returned = item.status == AgendaItem.Status.RETURNED
+    # A returned item goes back to the office once revised.
+    item.status = AgendaItem.Status.SUBMITTED
+    item.version += 1
+    item.save()
+    if remove:
+        for material in item.materials.filter(pk__in=list(remove)):
+            material.file.delete(save=False)
+            material.delete()
+    _attach(item, files, by)
+    comment = "修改后重新提交" if was_returned else ""
+    AgendaStep.objects.create(item=item, action=AgendaStep.Action.EDITED, by=by, comment=comment)
+    return item
+
+
+@transaction.atomic
+def withdraw_item(item, *, by) -> AgendaItem:
+    item = _lock(AgendaItem, item)
+    if not perms.can_edit_item(by, item):
+        raise MeetingsError("只有本单位联络员可以撤回本单位的议题。")
+    if not item.is_withdrawable:
+        raise MeetingsError(f"议题{item.get_status_display()}，不能撤回。")
+    item.status = AgendaItem.Status.WITHDRAWN
+    item.save(update_fields=["status"])
+    AgendaStep.objects.create(item=item, action=AgendaStep.Action.WITHDRAWN, by=by)
+    return item
+
+
+REVIEW_ACTIONS = {
+    "accept": (AgendaItem.Status.ACCEPTED, AgendaStep.Action.ACCEPTED),
+    "return": (AgendaItem.Status.RETURNED, AgendaStep.Action.RETURNED),
+    "reject": (AgendaItem.Status.REJECTED, AgendaStep.Action.REJECTED),
+}
+
+
+@transaction.atomic
+def review_item(item, *, by, action: str, comment: str = "") -> AgendaItem:
+    """资料的收集、准备和审核: the office accepts, returns for revision, or rejects."""
+    item = _lock(AgendaItem, item)
+    if not perms.can_review_item(by):
+        raise MeetingsError("只有办公室可以审核议题。")
+    if action not in REVIEW_ACTIONS:
+        raise MeetingsError("请选择审核结果。")
+    if item.status != AgendaItem.Status.SUBMITTED:
+        raise MeetingsError(f"议题{item.get_status_display()}，不能审核。")
+    comment = (comment or "").strip()
+    if action == "return" and not comment:
+        raise MeetingsError("退回修改时请写明修改意见。")
+    if action == "reject" and not comment:
+        raise MeetingsError("不予受理时请写明理由。")
+    item.status, step = REVIEW_ACTIONS[action]
+    item.save(update_fields=["status"])
+    AgendaStep.objects.create(item=item, action=step, by=by, comment=comment)
+    return item
+
+
+@transaction.atomic
+def schedule_item(item, *, by, meeting) -> AgendaItem:
+    """Put an accepted item on a meeting's agenda, after the items already there."""
+    if not perms.can_manage_meetings(by):
+        raise MeetingsError("只有办公室可以安排议程。")
+    meeting = _lock(Meeting, meeting)
+    item = _lock(AgendaItem, item)
+    if item.status != AgendaItem.Status.ACCEPTED:
+        raise MeetingsError("只有已受理的议题才能列入会议议程。")
+    if meeting.status not in (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED):
+        raise MeetingsError(f"会议{meeting.get_status_display()}，不能再增加议题。")
+    last = meeting.agenda_items.aggregate(m=Max("order"))["m"] or 0
+    item.meeting, item.order, item.status = meeting, last + 1, AgendaItem.Status.SCHEDULED
+    item.save(update_fields=["meeting", "order", "status"])
+    if not meeting.invited_units.filter(pk=item.unit_id).exists():
+        meeting.invited_units.add(item.unit)  # the proposing unit attends its own item
+    AgendaStep.objects.create(
+        item=item,
+        action=AgendaStep.Action.SCHEDULED,
+        by=by,
+        comment=f"列入“{meeting.title}”第{item.order}项",
+    )
+    return item
+
+
+# --- meetings -----------------------------------------------------------------------------------
+
+
+@dataclass
+class MeetingData:
+    kind: str
+    title: str
+    starts_at: datetime.datetime
+    place: str = ""
+    convener_seat: Seat | None = None
+    invited_units: list | None = None
+    opinion_deadline: datetime.datetime | None = None
+
+
+def _validated_meeting(data: MeetingData) -> tuple[MeetingData, list[Unit]]:
+    if not (data.title or "").strip():
+        raise MeetingsError("请填写会议名称。")
+    if data.starts_at is None:
+        raise MeetingsError("请填写会议时间。")
+    units = list(data.invited_units or [])
+    if data.kind == Meeting.Kind.PLENARY:
+        seat = data.convener_seat
+        if seat is None or seat.role not in (Seat.Role.LEADER, Seat.Role.DEPUTY):
+            raise MeetingsError("全体会议须由组长或副组长召集，请选择召集人。")
+        units = list(Unit.objects.filter(active=True))  # 全体会议: every member unit
+        if not (data.place or "").strip():
+            raise MeetingsError("请填写会议地点。")
+    elif data.kind == Meeting.Kind.SPECIAL:
+        data.convener_seat = None  # 专题会议由办公室召集
+        if not units:
+            raise MeetingsError("专题会议请至少选择一个参会单位。")
+        if not (data.place or "").strip():
+            raise MeetingsError("请填写会议地点。")
+    elif data.kind == Meeting.Kind.WRITTEN:
+        data.convener_seat = None
+        data.place = ""
+        if not units:
+            raise MeetingsError("书面审议请至少选择一个参加单位。")
+        if data.opinion_deadline is None:
+            raise MeetingsError("书面审议请填写意见截止时间。")
+    else:
+        raise MeetingsError("请选择会议类型。")
+    return data, units
+
+
+@transaction.atomic
+def create_meeting(data: MeetingData, *, by) -> Meeting:
+    if not perms.can_manage_meetings(by):
+        raise MeetingsError("只有办公室可以筹备会议。")
+    data, units = _validated_meeting(data)
+    meeting = Meeting.objects.create(
+        kind=data.kind,
+        title=data.title.strip(),
+        starts_at=data.starts_at,
+        place=data.place.strip(),
+        convener_seat=data.convener_seat,
+        opinion_deadline=data.opinion_deadline if data.kind == Meeting.Kind.WRITTEN else None,
+        created_by=by,
+    )
+    meeting.invited_units.set(units)
+    return meeting
+
+
+@transaction.atomic
+def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
+    meeting = _lock(Meeting, meeting)
+    if not perms.can_manage_meetings(by):
+        raise MeetingsError("只有办公室可以修改会议。")
+    if meeting.status not in (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED):
+        raise MeetingsError(f"会议{meeting.get_status_display()}，不能再修改。")
+    data.kind = meeting.kind  # the kind is chosen once
+    data, units = _validated_meeting(data)
+    # Units proposing scheduled items stay invited.
+    units = set(units) | {i.unit for i in meeting.agenda_items.select_related("unit")}
+    meeting.title, meeting.starts_at, meeting.place = data.title.strip(), data.starts_at, data.place
+    meeting.convener_seat, meeting.opinion_deadline = data.convener_seat, data.opinion_deadline
+    meeting.save()
+    meeting.invited_units.set(units)
+    return meeting
+
+
+def _change_status(meeting, by, allowed_from, to, message):
+    if not perms.can_manage_meetings(by):
+        raise MeetingsError("只有办公室可以变更会议状态。")
+    if meeting.status not in allowed_from:
+        raise MeetingsError(message.format(status=meeting.get_status_display()))
+    meeting.status, meeting.status_changed_at = to, timezone.now()
+    meeting.save(update_fields=["status", "status_changed_at"])
+
+
+@transaction.atomic
+def notify_meeting(meeting, *, by) -> Meeting:
+    """发出会议通知: the agenda is set and the invited units can see the meeting."""
+    meeting = _lock(Meeting, meeting)
+    if perms.can_manage_meetings(by) and not meeting.agenda_items.exists():
+        raise MeetingsError("会议还没有议题，请先把已受理的议题列入议程。")
+    _change_status(
+        meeting,
+        by,
+        (Meeting.Status.DRAFT,),
+        Meeting.Status.NOTIFIED,
+        "会议{status}，不能再发通知。",
+    )
+    return meeting
+
+
+def invited_seats(meeting) -> list[Seat]:
+    day = timezone.localtime(meeting.starts_at).date()
+    seats = Seat.objects.in_service_on(day).filter(unit__in=meeting.invited_units.all())
+    if meeting.convener_seat_id:
+        seats = seats | Seat.objects.filter(pk=meeting.convener_seat_id)
+    return list(seats.distinct().select_related("unit").order_by("order", "pk"))
+
+
+@transaction.atomic
+def hold_meeting(meeting, *, by) -> Meeting:
+    """The meeting has sat (or the written review has ended): freeze who held each seat then."""
+    meeting = _lock(Meeting, meeting)
+    _change_status(
+        meeting,
+        by,
+        (Meeting.Status.NOTIFIED,),
+        Meeting.Status.HELD,
+        "会议{status}，不能标记为已召开。",
+    )
+    if not meeting.is_written:
+        day = timezone.localtime(meeting.starts_at).date()
+        seats = invited_seats(meeting)
+        holders = {
+            t.seat_id: t
+            for t in Tenure.objects.on(day).filter(seat__in=seats).select_related("person")
+        }
+        Attendance.objects.bulk_create(
+            Attendance(
+                meeting=meeting,
+                seat=seat,
+                unit=seat.unit,
+                name=holders[seat.pk].person.name,
+                post=holders[seat.pk].post,
+                order=seat.order,
+            )
+            for seat in seats
+            if seat.pk in holders
+        )
+    for item in meeting.agenda_items.filter(status=AgendaItem.Status.SCHEDULED):
+        item.status = AgendaItem.Status.DELIBERATED
+        item.save(update_fields=["status"])
+        AgendaStep.objects.create(
+            item=item, action=AgendaStep.Action.DELIBERATED, by=by, comment=meeting.title
+        )
+    return meeting
+
+
+@transaction.atomic
+def close_meeting(meeting, *, by) -> Meeting:
+    meeting = _lock(Meeting, meeting)
+    _change_status(
+        meeting, by, (Meeting.Status.HELD,), Meeting.Status.CLOSED, "会议{status}，不能结束。"
+    )
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(meeting, *, by) -> Meeting:
+    meeting = _lock(Meeting, meeting)
+    _change_status(
+        meeting,
+        by,
+        (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED),
+        Meeting.Status.CANCELLED,
+        "会议{status}，不能取消。",
+    )
+    # Its items go back to the office's accepted pile, to be scheduled elsewhere.
+    for item in meeting.agenda_items.all():
+        item.status, item.meeting, item.order = AgendaItem.Status.ACCEPTED, None, None
+        item.save(update_fields=["status", "meeting", "order"])
+        AgendaStep.objects.create(
+            item=item,
+            action=AgendaStep.Action.ACCEPTED,
+            by=by,
+            comment=f"会议“{meeting.title}”取消，待重新安排",
+        )
+    return meeting
+
+
+@transaction.atomic
+def record_attendance(meeting, rows, *, by) -> Meeting:
+    """rows: [(attendance_pk, status, delegate_name, delegate_post)] for the meeting's seats."""
+    meeting = _lock(Meeting, meeting)
+    if not perms.can_manage_meetings(by):
+        raise MeetingsError("只有办公室可以登记出席情况。")
+    if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED):
+        raise MeetingsError("会议召开后才能登记出席情况。")
+    existing = {a.pk: a for a in meeting.attendances.select_for_update().filter(seat__isnull=False)}
+    for pk, status, delegate_name, delegate_post in rows:
+        attendance = existing.get(int(pk))
+        if attendance is None:
+            raise MeetingsError("出席名单已变化，请刷新后重试。")
+        if status not in (
+            Attendance.Status.PRESENT,
+            Attendance.Status.LEAVE,
+            Attendance.Status.DELEGATE,
+        ):
+            raise MeetingsError("请选择出席、请假或委托。")
+        delegate_name, delegate_post = (delegate_name or "").strip(), (delegate_post or "").strip()
+        if status == Attendance.Status.DELEGATE and not delegate_name:
+            raise MeetingsError(f"{attendance.name}委托他人参会，请填写受委托人姓名。")
+        if status != Attendance.Status.DELEGATE:
+            delegate_name = delegate_post = ""
+        attendance.status = status
+        attendance.delegate_name, attendance.delegate_post = delegate_name, delegate_post
+        attendance.save(update_fields=["status", "delegate_name", "delegate_post"])
+    return meeting
+
+
+@transaction.atomic
+def add_observer(meeting, *, by, name, post, unit=None) -> Attendance:
+    meeting = _lock(Meeting, meeting)
+    if not perms.can_manage_meetings(by):
+        raise MeetingsError("只有办公室可以登记列席人员。")
+    if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED) or meeting.is_written:
+        raise MeetingsError("会议召开后才能登记列席人员。")
+    name, post = (name or "").strip(), (post or "").strip()
+    if not name or not post:
+        raise MeetingsError("请填写列席人员的姓名和职务。")
+    last = meeting.attendances.aggregate(m=Max("order"))["m"] or 0
+    return Attendance.objects.create(
+        meeting=meeting,
+        unit=unit,
+        name=name,
+        post=post,
+        status=Attendance.Status.OBSERVER,
+        order=last + 1,
+    )
+
+
+@transaction.atomic
+def record_opinion(meeting, *, by, choice, text="") -> Opinion:
+    """书面审议: the unit's liaison records 同意 / 不同意 / 意见 by the deadline."""
+    meeting = _lock(Meeting, meeting)
+    if not meeting.is_written:
+        raise MeetingsError("只有书面审议需要填报意见。")
+    if not perms.can_give_opinion(by, meeting):
+        raise MeetingsError("只有参加审议单位的联络员可以填报本单位意见。")
+    if meeting.status != Meeting.Status.NOTIFIED:
+        raise MeetingsError(f"书面审议{meeting.get_status_display()}，不能填报意见。")
+    if timezone.now() > meeting.opinion_deadline:
+        raise MeetingsError("已过意见截止时间，不能再填报。请联系办公室。")
+    if choice not in Opinion.Choice.values:
+        raise MeetingsError("请选择同意、不同意或提出意见。")
+    text = (text or "").strip()
+    if choice != Opinion.Choice.AGREE and not text:
+        raise MeetingsError("不同意或提出意见时，请写明具体意见。")
+    opinion, _ = Opinion.objects.update_or_create(
+        meeting=meeting, unit_id=by.unit_id, defaults={"choice": choice, "text": text, "by": by}
+    )
+    return opinion
+
+
+# --- minutes ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_minutes(meeting, *, by) -> Minutes:
+    meeting = _lock(Meeting, meeting)
+    if not perms.can_draft_minutes(by):
+        raise MeetingsError("只有办公室可以起草纪要。")
+    if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED):
+        raise MeetingsError("会议召开后才能起草纪要。")
+    if Minutes.objects.filter(meeting=meeting).exists():
+        raise MeetingsError("这次会议已有纪要。")
+    minutes = Minutes.objects.create(meeting=meeting, drafted_by=by)
+    MinutesStep.objects.create(minutes=minutes, action=MinutesStep.Action.CREATED, by=by)
+    return minutes
+
+
+@dataclass
+class DecisionData:
+    text: str
+    lead_unit: Unit
+    responsible_units: list
+    deadline: datetime.date | None = None
+
+
+@transaction.atomic
+def save_minutes(minutes, *, by, version, summary, decisions: list[DecisionData]) -> Minutes:
+    """Save the draft. A save based on an older version is refused: nobody's work is lost."""
+    minutes = _lock(Minutes, minutes)
+    if not perms.can_draft_minutes(by):
+        raise MeetingsError("只有办公室可以修改纪要。")
+    if not minutes.is_editable:
+        raise MeetingsError(f"纪要{minutes.get_status_display()}，不能修改。")
+    _check_version(minutes, version, "这份纪要")
+    for d in decisions:
+        if not (d.text or "").strip():
+            raise MeetingsError("议定事项的内容不能为空。")
+        if d.lead_unit is None:
+            raise MeetingsError("每个议定事项都要有牵头单位。")
+    minutes.summary = summary
+    minutes.version += 1
+    minutes.save(update_fields=["summary", "version"])
+    minutes.decisions.all().delete()
+    for order, d in enumerate(decisions, 1):
+        decision = Decision.objects.create(
+            minutes=minutes,
+            order=order,
+            text=d.text.strip(),
+            lead_unit=d.lead_unit,
+            deadline=d.deadline,
+        )
+        decision.responsible_units.set(d.responsible_units)
+    return minutes
+
+
+@transaction.atomic
+def submit_minutes(minutes, *, by) -> Minutes:
+    minutes = _lock(Minutes, minutes)
+    if not perms.can_draft_minutes(by):
+        raise MeetingsError("只有办公室可以提交纪要审签。")
+    if not minutes.is_editable:
+        raise MeetingsError(f"纪要{minutes.get_status_display()}，不能提交审签。")
+    if not minutes.summary.strip():
+        raise MeetingsError("请先填写会议概况再提交审签。")
+    if not minutes.decisions.exists():
+        raise MeetingsError("请至少写一项议定事项再提交审签。")
+    minutes.status = Minutes.Status.SUBMITTED
+    minutes.save(update_fields=["status"])
+    MinutesStep.objects.create(minutes=minutes, action=MinutesStep.Action.SUBMITTED, by=by)
+    return minutes
+
+
+@transaction.atomic
+def approve_minutes(minutes, *, by, comment="") -> Minutes:
+    minutes = _lock(Minutes, minutes)
+    if not perms.can_approve_minutes(by):
+        raise MeetingsError("只有组长、副组长可以审签纪要。")
+    if minutes.status != Minutes.Status.SUBMITTED:
+        raise MeetingsError("只有待审签的纪要才能审签。")
+    minutes.status = Minutes.Status.APPROVED
+    minutes.approved_by, minutes.approved_at = by, timezone.now()
+    minutes.save(update_fields=["status", "approved_by", "approved_at"])
+    MinutesStep.objects.create(
+        minutes=minutes, action=MinutesStep.Action.APPROVED, by=by, comment=(comment or "").strip()
+    )
+    return minutes
+
+
+@transaction.atomic
+def return_minutes(minutes, *, by, comment) -> Minutes:
+    minutes = _lock(Minutes, minutes)
+    if not perms.can_approve_minutes(by):
+        raise MeetingsError("只有组长、副组长可以退回纪要。")
+    if minutes.status != Minutes.Status.SUBMITTED:
+        raise MeetingsError("只有待审签的纪要才能退回。")
+    comment = (comment or "").strip()
+    if not comment:
+        raise MeetingsError("退回纪要时请写明修改意见。")
+    minutes.status = Minutes.Status.RETURNED
+    minutes.save(update_fields=["status"])
+    MinutesStep.objects.create(
+        minutes=minutes, action=MinutesStep.Action.RETURNED, by=by, comment=comment
+    )
+    return minutes
+
+
+def _next_number(year: int) -> int:
+    """The year's next number, under a row lock: two issuances queue, numbers stay gapless."""
+    try:
+        with transaction.atomic():
+            MinutesCounter.objects.get_or_create(year=year)
+    except IntegrityError:
+        pass  # another issuance created the year's counter first; lock it below
+    counter = MinutesCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+@transaction.atomic
+def issue_minutes(minutes, *, by) -> Minutes:
+    """印发: number, render the PDF once and keep it with its hash, distribute, create tasks."""
+    from .pdf import render_minutes_pdf
+
+    minutes = _lock(Minutes, minutes)
+    if not perms.can_issue_minutes(by):
+        raise MeetingsError("只有办公室可以印发纪要。")
+    if minutes.status != Minutes.Status.APPROVED:
+        raise MeetingsError("纪要须经组长或副组长审签后才能印发。")
+    now = timezone.now()
+    issued_on = timezone.localtime(now).date()
+    minutes.year = issued_on.year
+    minutes.number = _next_number(minutes.year)
+    pdf = render_minutes_pdf(minutes, number_label=minutes.number_label, issued_on=issued_on)
+    minutes.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    name = f"{minutes.year}-{minutes.number}-{minutes.pdf_sha256[:12]}.pdf"
+    minutes.pdf.save(name, ContentFile(pdf), save=False)
+    stored = minutes.pdf.name
+    try:
+        minutes.status, minutes.issued_by, minutes.issued_at = Minutes.Status.ISSUED, by, now
+        minutes.save()
+        _distribute(minutes, now)
+        _create_tasks(minutes)
+        MinutesStep.objects.create(
+            minutes=minutes, action=MinutesStep.Action.ISSUED, by=by, comment=minutes.number_label
+        )
+    except Exception:
+        minutes.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
+        raise
+    return minutes
+
+
+def _distribute(minutes: Minutes, now):
+    meeting = minutes.meeting
+    units = meeting.invited_units.exclude(kind=Unit.Kind.GOVERNMENT).exclude(name=COPY_UNIT_NAME)
+    rows = [
+        Distribution(minutes=minutes, unit=unit, kind=Distribution.Kind.MAIN, delivered_at=now)
+        for unit in units
+    ]
+    copy_unit = Unit.objects.filter(name=COPY_UNIT_NAME).first()
+    if copy_unit is not None:
+        rows.append(
+            Distribution(
+                minutes=minutes, unit=copy_unit, kind=Distribution.Kind.COPY, delivered_at=now
+            )
+        )
+    for row in rows:
+        row.save()  # one by one: django-simple-history records each
+
+
+def _create_tasks(minutes: Minutes):
+    for decision in minutes.decisions.select_related("lead_unit").prefetch_related(
+        "responsible_units"
+    ):
+        task = Task.objects.create(
+            title=decision.text,
+            source=Task.Source.DECISION,
+            source_label=f"{minutes.number_label}纪要 第{decision.order}项",
+            lead_unit=decision.lead_unit,
+            deadline=decision.deadline,
+        )
+        task.responsible_units.set(decision.responsible_units.all())
+        decision.task = task
+        decision.save(update_fields=["task"])
+
+
+@transaction.atomic
+def record_download(minutes, *, by) -> Distribution | None:
+    """Count a download of the issued PDF against the downloader's unit, if it was sent one.
+
+    The office's and leaders' own reading is not the receiving unit's: it is not counted.
+    """
+    distribution = None if perms.sees_everything(by) else perms.distribution_for(by, minutes)
+    if distribution is None:
+        return None
+    distribution = _lock(Distribution, distribution)
+    now = timezone.now()
+    distribution.download_count += 1
+    distribution.first_downloaded_at = distribution.first_downloaded_at or now
+    distribution.save(update_fields=["download_count", "first_downloaded_at"])
+    Download.objects.create(distribution=distribution, by=by)
+    return distribution
+
+
+@transaction.atomic
+def acknowledge(minutes, *, by) -> Distribution:
+    """签收: the unit's liaison confirms receipt. Once."""
+    distribution = perms.distribution_for(by, minutes)
+    if not perms.can_acknowledge(by, distribution):
+        raise MeetingsError("只有收文单位的联络员可以签收。")
+    distribution = _lock(Distribution, distribution)
+    if distribution.acknowledged_at:
+        raise MeetingsError(
+            f"本单位已于 {timezone.localtime(distribution.acknowledged_at):%Y-%m-%d %H:%M} 签收。"
+        )
+    distribution.acknowledged_by, distribution.acknowledged_at = by, timezone.now()
+    distribution.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return distribution

@@ -1,0 +1,609 @@
+"""Thin views: fetch through permissions, call one service, turn its error into a message."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from members.permissions import Role, role_required
+
+from . import permissions as perms
+from . import services
+from .forms import (
+    AgendaItemForm,
+    AttendanceRowForm,
+    CommentForm,
+    DecisionFormSet,
+    MeetingForm,
+    MinutesForm,
+    ObserverForm,
+    OpinionForm,
+    ReviewForm,
+    ScheduleForm,
+)
+from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes
+
+# --- agenda items -------------------------------------------------------------------------------
+
+
+@role_required()
+@require_safe
+def item_list(request):
+    items = perms.items_for_user(request.user)
+    status = request.GET.get("status", "")
+    if status in AgendaItem.Status.values:
+        items = items.filter(status=status)
+    return render(
+        request,
+        "meetings/item_list.html",
+        {
+            "items": items,
+            "status": status,
+            "statuses": AgendaItem.Status.choices,
+            "can_submit": perms.can_submit_item(request.user),
+        },
+    )
+
+
+@role_required(Role.LIAISON)
+def item_create(request):
+    if not perms.can_submit_item(request.user):
+        raise PermissionDenied("您的账号没有所属单位，不能提交议题。")
+    form = AgendaItemForm(request.POST or None, request.FILES or None, unit=request.user.unit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.submit_item(
+                by=request.user,
+                title=data["title"],
+                background=data["background"],
+                proposal=data["proposal"],
+                duty=data["duty"],
+                files=data["materials"],
+            )
+        except services.MeetingsError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "议题已提交，等待办公室审核。")
+            return redirect(item)
+    return render(request, "meetings/item_form.html", {"form": form, "item": None})
+
+
+@role_required()
+@require_safe
+def item_detail(request, pk):
+    item = perms.get_item_for_user(request.user, pk)
+    user = request.user
+    return render(
+        request,
+        "meetings/item_detail.html",
+        {
+            "item": item,
+            "steps": item.steps.select_related("by"),
+            "materials": item.materials.all(),
+            "can_edit": perms.can_edit_item(user, item) and item.is_editable,
+            "can_withdraw": perms.can_edit_item(user, item) and item.is_withdrawable,
+            "review_form": ReviewForm()
+            if perms.can_review_item(user) and item.status == AgendaItem.Status.SUBMITTED
+            else None,
+            "schedule_form": ScheduleForm()
+            if perms.can_manage_meetings(user) and item.status == AgendaItem.Status.ACCEPTED
+            else None,
+        },
+    )
+
+
+@role_required(Role.LIAISON)
+def item_edit(request, pk):
+    item = perms.get_item_for_user(request.user, pk)
+    if not perms.can_edit_item(request.user, item):
+        raise PermissionDenied("只有本单位联络员可以修改本单位的议题。")
+    initial = {
+        "title": item.title,
+        "background": item.background,
+        "proposal": item.proposal,
+        "duty": item.duty,
+        "version": item.version,
+    }
+    form = AgendaItemForm(
+        request.POST or None, request.FILES or None, unit=item.unit, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.update_item(
+                item,
+                by=request.user,
+                version=data["version"],
+                title=data["title"],
+                background=data["background"],
+                proposal=data["proposal"],
+                duty=data["duty"],
+                files=data["materials"],
+                remove=request.POST.getlist("remove"),
+            )
+        except services.MeetingsError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "议题已保存并重新提交。")
+            return redirect(item)
+    elif request.method == "GET" and not item.is_editable:
+        messages.error(request, f"议题{item.get_status_display()}，不能再修改。")
+        return redirect(item)
+    return render(
+        request,
+        "meetings/item_form.html",
+        {"form": form, "item": item, "materials": item.materials.all()},
+    )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def item_withdraw(request, pk):
+    item = perms.get_item_for_user(request.user, pk)
+    try:
+        services.withdraw_item(item, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "议题已撤回。")
+    return redirect(item)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def item_review(request, pk):
+    item = perms.get_item_for_user(request.user, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择审核结果。")
+        return redirect(item)
+    try:
+        item = services.review_item(item, by=request.user, **form.cleaned_data)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"议题{item.get_status_display()}。")
+    return redirect(item)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def item_schedule(request, pk):
+    item = perms.get_item_for_user(request.user, pk)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(item)
+    try:
+        item = services.schedule_item(item, by=request.user, meeting=form.cleaned_data["meeting"])
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已列入“{item.meeting.title}”议程第{item.order}项。")
+    return redirect(item)
+
+
+@role_required()
+@require_safe
+def material_download(request, pk, material_pk):
+    item = perms.get_item_for_user(request.user, pk)
+    material = get_object_or_404(item.materials, pk=material_pk)
+    try:
+        handle = material.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在。") from None
+    return FileResponse(handle, as_attachment=True, filename=material.name)
+
+
+# --- meetings -----------------------------------------------------------------------------------
+
+
+@role_required()
+@require_safe
+def meeting_list(request):
+    meetings = perms.meetings_for_user(request.user).annotate(item_count=Count("agenda_items"))
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {"meetings": meetings, "can_manage": perms.can_manage_meetings(request.user)},
+    )
+
+
+def _meeting_data(form) -> services.MeetingData:
+    d = form.cleaned_data
+    return services.MeetingData(
+        kind=d["kind"],
+        title=d["title"],
+        starts_at=d["starts_at"],
+        place=d["place"],
+        convener_seat=d["convener_seat"],
+        invited_units=list(d["invited_units"]),
+        opinion_deadline=d["opinion_deadline"],
+    )
+
+
+@role_required(Role.OFFICE)
+def meeting_create(request):
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.create_meeting(_meeting_data(form), by=request.user)
+        except services.MeetingsError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "会议已创建。把已受理的议题列入议程后即可发出通知。")
+            return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": None})
+
+
+@role_required(Role.OFFICE)
+def meeting_edit(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    initial = {
+        "kind": meeting.kind,
+        "title": meeting.title,
+        "starts_at": timezone.localtime(meeting.starts_at),
+        "place": meeting.place,
+        "convener_seat": meeting.convener_seat,
+        "invited_units": list(meeting.invited_units.all()),
+        "opinion_deadline": meeting.opinion_deadline
+        and timezone.localtime(meeting.opinion_deadline),
+    }
+    form = MeetingForm(request.POST or None, initial=initial, fixed_kind=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.update_meeting(meeting, _meeting_data(form), by=request.user)
+        except services.MeetingsError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "会议已保存。")
+            return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@role_required()
+@require_safe
+def meeting_detail(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    user = request.user
+    items = meeting.agenda_items.select_related("unit").order_by("order")
+    invited = list(meeting.invited_units.all())
+    opinions = {o.unit_id: o for o in meeting.opinions.select_related("by")}
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes and not perms.minutes_for_user(user).filter(pk=minutes.pk).exists():
+        minutes = None
+    own_opinion = opinions.get(user.unit_id) if user.unit_id else None
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "items": items,
+            "invited": invited,
+            "opinion_rows": [(u, opinions.get(u.pk)) for u in invited],
+            "answered": len(opinions),
+            "attendances": meeting.attendances.all(),
+            "minutes": minutes,
+            "can_manage": perms.can_manage_meetings(user),
+            "can_give_opinion": meeting.is_written
+            and meeting.status == Meeting.Status.NOTIFIED
+            and perms.can_give_opinion(user, meeting),
+            "own_opinion": own_opinion,
+            "opinion_form": OpinionForm(
+                initial={"choice": own_opinion.choice, "text": own_opinion.text}
+                if own_opinion
+                else None
+            ),
+            "now": timezone.now(),
+        },
+    )
+
+
+@role_required()
+@require_safe
+def meeting_notice(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    return render(
+        request,
+        "meetings/meeting_notice.html",
+        {
+            "meeting": meeting,
+            "items": meeting.agenda_items.select_related("unit").order_by("order"),
+            "invited": meeting.invited_units.all(),
+        },
+    )
+
+
+TRANSITIONS = {
+    "notify": (services.notify_meeting, "会议通知已发出。"),
+    "hold": (services.hold_meeting, "已标记为召开，出席名单按会议当日的在任人员生成。"),
+    "close": (services.close_meeting, "会议已结束。"),
+    "cancel": (services.cancel_meeting, "会议已取消，议题退回待安排。"),
+}
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def meeting_transition(request, pk, action):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    service, done = TRANSITIONS[action]
+    try:
+        service(meeting, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, done)
+    return redirect(meeting)
+
+
+@role_required(Role.OFFICE)
+def meeting_attendance(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    rows = list(meeting.attendances.filter(seat__isnull=False))
+    forms = [
+        AttendanceRowForm(
+            request.POST or None,
+            prefix=f"a{row.pk}",
+            initial={
+                "status": row.status,
+                "delegate_name": row.delegate_name,
+                "delegate_post": row.delegate_post,
+            },
+        )
+        for row in rows
+    ]
+    if request.method == "POST":
+        if all(f.is_valid() for f in forms):
+            data = [
+                (
+                    row.pk,
+                    f.cleaned_data["status"],
+                    f.cleaned_data["delegate_name"],
+                    f.cleaned_data["delegate_post"],
+                )
+                for row, f in zip(rows, forms, strict=True)
+            ]
+            try:
+                services.record_attendance(meeting, data, by=request.user)
+            except services.MeetingsError as e:
+                messages.error(request, str(e))
+            else:
+                messages.success(request, "出席情况已保存。")
+                return redirect(meeting)
+        else:
+            messages.error(request, "出席情况填写有误，请检查。")
+    return render(
+        request,
+        "meetings/meeting_attendance.html",
+        {
+            "meeting": meeting,
+            "rows": list(zip(rows, forms, strict=True)),
+            "observers": meeting.attendances.filter(status=Attendance.Status.OBSERVER),
+            "observer_form": ObserverForm(),
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def meeting_observer(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    form = ObserverForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_observer(meeting, by=request.user, **form.cleaned_data)
+        except services.MeetingsError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "列席人员已登记。")
+    else:
+        messages.error(request, "请填写列席人员的姓名和职务。")
+    return redirect("meetings:meeting-attendance", pk=meeting.pk)
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def meeting_opinion(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    form = OpinionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择同意、不同意或提出意见。")
+        return redirect(meeting)
+    try:
+        services.record_opinion(meeting, by=request.user, **form.cleaned_data)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "本单位意见已提交。")
+    return redirect(meeting)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def minutes_create(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    try:
+        minutes = services.create_minutes(meeting, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+        return redirect(meeting)
+    return redirect("meetings:minutes-edit", pk=minutes.pk)
+
+
+# --- minutes ------------------------------------------------------------------------------------
+
+
+@role_required()
+@require_safe
+def minutes_list(request):
+    user = request.user
+    minutes = perms.minutes_for_user(user).annotate(
+        sent=Count("distributions", distinct=True),
+        acknowledged=Count(
+            "distributions", filter=Q(distributions__acknowledged_at__isnull=False), distinct=True
+        ),
+    )
+    own = {}
+    if user.unit_id and not perms.sees_everything(user):
+        own = {
+            d.minutes_id: d
+            for d in Distribution.objects.filter(unit_id=user.unit_id, minutes__in=minutes)
+        }
+    rows = [(m, own.get(m.pk)) for m in minutes]
+    return render(request, "meetings/minutes_list.html", {"rows": rows})
+
+
+@role_required()
+@require_safe
+def minutes_detail(request, pk):
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    user = request.user
+    distribution = perms.distribution_for(user, minutes)
+    return render(
+        request,
+        "meetings/minutes_detail.html",
+        {
+            "minutes": minutes,
+            "meeting": minutes.meeting,
+            "decisions": minutes.decisions.select_related("lead_unit", "task").prefetch_related(
+                "responsible_units"
+            ),
+            "steps": minutes.steps.select_related("by"),
+            "distributions": minutes.distributions.select_related("unit", "acknowledged_by")
+            if perms.sees_everything(user)
+            else None,
+            "own_distribution": distribution,
+            "can_draft": perms.can_draft_minutes(user) and minutes.is_editable,
+            "can_approve": perms.can_approve_minutes(user)
+            and minutes.status == Minutes.Status.SUBMITTED,
+            "can_issue": perms.can_issue_minutes(user)
+            and minutes.status == Minutes.Status.APPROVED,
+            "can_acknowledge": perms.can_acknowledge(user, distribution)
+            and not distribution.acknowledged_at,
+            "comment_form": CommentForm(),
+            "now": timezone.now(),
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+def minutes_edit(request, pk):
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    if not minutes.is_editable:
+        messages.error(request, f"纪要{minutes.get_status_display()}，不能修改。")
+        return redirect(minutes)
+    initial_decisions = [
+        {
+            "text": d.text,
+            "lead_unit": d.lead_unit,
+            "responsible_units": list(d.responsible_units.all()),
+            "deadline": d.deadline,
+        }
+        for d in minutes.decisions.prefetch_related("responsible_units")
+    ]
+    if request.method == "POST":
+        form = MinutesForm(request.POST)
+        formset = DecisionFormSet(request.POST, prefix="d")
+        if form.is_valid() and formset.is_valid():
+            decisions = [
+                services.DecisionData(
+                    text=f.cleaned_data["text"],
+                    lead_unit=f.cleaned_data["lead_unit"],
+                    responsible_units=list(f.cleaned_data["responsible_units"]),
+                    deadline=f.cleaned_data["deadline"],
+                )
+                for f in formset.forms
+                if f.has_changed() and not f.cleaned_data.get("DELETE")
+            ]
+            try:
+                services.save_minutes(
+                    minutes,
+                    by=request.user,
+                    version=form.cleaned_data["version"],
+                    summary=form.cleaned_data["summary"],
+                    decisions=decisions,
+                )
+            except services.MeetingsError as e:
+                form.add_error(None, str(e))  # the user's text stays in the form
+            else:
+                messages.success(request, "纪要草稿已保存。")
+                if "submit" in request.POST:
+                    return minutes_submit(request, pk)
+                return redirect("meetings:minutes-edit", pk=minutes.pk)
+    else:
+        form = MinutesForm(initial={"summary": minutes.summary, "version": minutes.version})
+        formset = DecisionFormSet(initial=initial_decisions, prefix="d")
+    return render(
+        request,
+        "meetings/minutes_form.html",
+        {"minutes": minutes, "meeting": minutes.meeting, "form": form, "formset": formset},
+    )
+
+
+def _minutes_action(request, pk, action, done):
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        if action in (services.approve_minutes, services.return_minutes):
+            action(minutes, by=request.user, comment=comment)
+        else:
+            action(minutes, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, done)
+    return redirect("meetings:minutes-detail", pk=minutes.pk)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def minutes_submit(request, pk):
+    return _minutes_action(request, pk, services.submit_minutes, "纪要已提交组长、副组长审签。")
+
+
+@role_required(Role.LEADER)
+@require_POST
+def minutes_approve(request, pk):
+    return _minutes_action(request, pk, services.approve_minutes, "纪要已审签，可以印发。")
+
+
+@role_required(Role.LEADER)
+@require_POST
+def minutes_return(request, pk):
+    return _minutes_action(request, pk, services.return_minutes, "纪要已退回办公室修改。")
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def minutes_issue(request, pk):
+    return _minutes_action(
+        request, pk, services.issue_minutes, "纪要已印发：已编号、生成 PDF，并分送各成员单位。"
+    )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def minutes_acknowledge(request, pk):
+    return _minutes_action(request, pk, services.acknowledge, "已签收。")
+
+
+@role_required()
+@require_safe
+def minutes_pdf(request, pk):
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    if minutes.status != Minutes.Status.ISSUED or not minutes.pdf:
+        raise Http404("纪要尚未印发。")
+    try:
+        handle = minutes.pdf.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在。") from None
+    services.record_download(minutes, by=request.user)
+    filename = f"伊金霍洛旗社会救助联席会议纪要{minutes.number_label}.pdf"
+    return FileResponse(
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
+    )
