@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from meetings.models import AgendaItem, Meeting, Minutes
 from members.models import Liaison, Seat, User
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +66,7 @@ def test_seed_demo_creates_one_account_per_role(charter, settings):
     roles = {
         u.username: sorted(u.groups.values_list("name", flat=True)) for u in User.objects.all()
     }
-    assert roles == {
+    assert {k: roles[k] for k in ("office", "leader", "liaison", "liaison2", "member")} == {
         "office": ["办公室"],
         "leader": ["领导"],
         "liaison": ["联络员"],
@@ -75,7 +76,29 @@ def test_seed_demo_creates_one_account_per_role(charter, settings):
     assert User.objects.get(username="liaison").unit.name == "旗民政局"
     assert User.objects.get(username="liaison2").unit.name == "旗教体局"
     assert all(u.check_password("jiuzhu-demo") for u in User.objects.all())
-    assert Liaison.objects.filter(end__isnull=True).count() == 2
+    liaison_users = {u for u, r in roles.items() if r == ["联络员"]}
+    assert Liaison.objects.filter(end__isnull=True).count() == len(liaison_users)
+
+
+@pytest.mark.django_db
+def test_seed_demo_fills_a_believable_year(charter, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    plenary = Meeting.objects.get(kind=Meeting.Kind.PLENARY)
+    assert plenary.status == Meeting.Status.HELD
+    minutes = plenary.minutes
+    assert minutes.status == Minutes.Status.ISSUED and minutes.number == 1
+    acknowledged = minutes.distributions.filter(acknowledged_at__isnull=False).count()
+    assert 0 < acknowledged < minutes.distributions.count()
+    special = Meeting.objects.get(kind=Meeting.Kind.SPECIAL)
+    assert special.status == Meeting.Status.DRAFT
+    states = set(AgendaItem.objects.values_list("status", flat=True))
+    assert {"submitted", "returned", "accepted", "scheduled", "deliberated"} <= states
+    written = Meeting.objects.get(kind=Meeting.Kind.WRITTEN)
+    assert written.status == Meeting.Status.NOTIFIED
+    assert 0 < written.opinions.count() < written.invited_units.count()
+    assert Meeting.objects.count() == 3  # the second run added nothing
 
 
 @pytest.mark.django_db

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "duties",
     "meetings",
     "cases",
+    "jiuzhu",  # the project's own commands (seed_demo); nothing imports jiuzhu
 ]
 
 MIDDLEWARE = [

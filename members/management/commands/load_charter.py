@@ -1,3 +1,5 @@
+import io
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -17,7 +19,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             call_command("loaddata", "charter", verbosity=0)
             # loaddata writes no history rows; give each record its first one.
-            call_command("populate_history", "--auto", verbosity=0, stdout=self.stdout)
+            call_command("populate_history", "--auto", verbosity=0, stdout=io.StringIO())
         self.stdout.write(
             self.style.SUCCESS(f"已载入《制度》名单：{Seat.objects.count()} 个席位。")
         )

@@ -1,0 +1,250 @@
+"""A believable year of the joint meeting, made through the real services (so every rule holds).
+
+Used by `manage.py seed_demo` (DEBUG only). Fictitious content; real units and roster.
+"""
+
+import datetime
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from duties.models import Duty
+from meetings import services
+from meetings.models import Meeting
+from members.models import Liaison, Person, Seat, Unit, User
+from members.permissions import Role
+
+DEMO_PASSWORD = "jiuzhu-demo"  # noqa: S105 — demo accounts exist only with DEBUG on
+
+# username, role, unit name, display name (last, first), liaison post
+DEMO_ACCOUNTS = [
+    ("office", Role.OFFICE, "旗民政局", ("办公室", "工作人员"), ""),
+    ("leader", Role.LEADER, "旗人民政府", ("李", "贵"), ""),
+    ("liaison", Role.LIAISON, "旗民政局", ("民政局", "联络员"), "社会救助股股长"),
+    ("liaison2", Role.LIAISON, "旗教体局", ("教体局", "联络员"), "学生资助中心主任"),
+    ("member", Role.MEMBER, "旗财政局", ("财政局", "成员"), ""),
+]
+# More liaisons, so that the demo has units that have and have not acknowledged or answered.
+EXTRA_LIAISONS = [
+    ("liaison-gongan", "旗公安局", "治安大队副大队长"),
+    ("liaison-renshe", "旗人力资源和社会保障局", "就业股股长"),
+    ("liaison-zhengfuban", "旗人民政府办公室", "督查室主任"),
+    ("liaison-yibao", "旗医疗保障局", "待遇保障股股长"),
+]
+
+
+def _local(days=0, hour=9, minute=0, base=None):
+    day = (base or timezone.localdate()) + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, minute))
+
+
+def _unit(name):
+    return Unit.objects.get(name=name)
+
+
+def _duty(number):
+    return Duty.objects.get(category=Duty.Category.DEPARTMENT, number=number)
+
+
+def ensure_accounts(stdout=None):
+    """The demo accounts; existing ones (and their passwords) are left as they are."""
+    created_names = []
+    accounts = DEMO_ACCOUNTS + [
+        (username, Role.LIAISON, unit, None, post) for username, unit, post in EXTRA_LIAISONS
+    ]
+    for username, role, unit_name, names, liaison_post in accounts:
+        unit = _unit(unit_name)
+        last, first = names or (unit.short_name, "联络员")
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"last_name": last, "first_name": first, "unit": unit}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            created_names.append(username)
+        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        if liaison_post:
+            person, _ = Person.objects.get_or_create(user=user, defaults={"name": f"{last}{first}"})
+            Liaison.objects.get_or_create(
+                unit=unit,
+                person=person,
+                end=None,
+                defaults={"post": liaison_post, "start": "2024-06-25"},
+            )
+        if stdout:
+            state = "已创建" if created else "已存在，保持不变"
+            stdout.write(f"{username}（{role.value}，{unit.name}）：{state}")
+    return created_names
+
+
+def build_demo_year():
+    """A held plenary with issued minutes, a special meeting in preparation, a written review."""
+    users = {u.username: u for u in User.objects.all()}
+    office, leader = users["office"], users["leader"]
+    liaison, liaison2 = users["liaison"], users["liaison2"]
+    today = timezone.localdate()
+
+    # 1. The year's plenary (全体会议), held in June, minutes issued and partly acknowledged.
+    item = services.submit_item(
+        by=liaison,
+        title="关于提高城乡低保保障标准的议题",
+        background="根据自治区最新标准和本旗物价指数变化，现行城乡低保标准已低于周边旗区。",
+        proposal="建议城市低保标准每人每月提高 50 元、农村低保标准每年提高 600 元，自下半年起执行。",
+        duty=_duty(9),
+    )
+    services.review_item(item, by=office, action="accept")
+    item2 = services.submit_item(
+        by=liaison2,
+        title="关于建立困难学生教育救助快速响应机制的议题",
+        background="部分困难家庭学生因突发变故面临辍学风险，现有申报周期较长。",
+        proposal="建议教体、民政两部门共享低保、特困名单，学生资助实行“先救助、后补审”。",
+        duty=_duty(7),
+    )
+    services.review_item(item2, by=office, action="accept")
+    june = datetime.date(today.year, 6, 5)
+    plenary_day = june if today > june else today - datetime.timedelta(days=30)
+    plenary = services.create_meeting(
+        services.MeetingData(
+            kind=Meeting.Kind.PLENARY,
+            title=f"{plenary_day.year}年社会救助联席会议全体会议",
+            starts_at=_local(base=plenary_day, hour=9, minute=30),
+            place="旗政府四楼第一会议室",
+            convener_seat=Seat.objects.get(role=Seat.Role.LEADER),
+        ),
+        by=office,
+    )
+    services.schedule_item(item, by=office, meeting=plenary)
+    services.schedule_item(item2, by=office, meeting=plenary)
+    services.notify_meeting(plenary, by=office)
+    services.hold_meeting(plenary, by=office)
+    rows = list(plenary.attendances.all())
+    services.record_attendance(
+        plenary,
+        [
+            (rows[5].pk, "leave", "", ""),
+            (rows[9].pk, "delegate", "白云峰", "旗公安局治安大队大队长"),
+        ],
+        by=office,
+    )
+    services.add_observer(plenary, by=office, name="刘志强", post="旗审计局副局长")
+    minutes = services.create_minutes(plenary, by=office)
+    services.save_minutes(
+        minutes,
+        by=office,
+        version=minutes.version,
+        summary=(
+            f"{plenary_day.month}月{plenary_day.day}日，副旗长李贵主持召开全旗社会救助联席会议全体会议，"
+            "听取了旗民政局关于上半年社会救助工作情况的汇报，研究了城乡低保标准调整和困难学生教育救助等事项。\n\n"
+            "会议指出，各成员单位要认真落实分工负责制，加强信息共享，确保困难群众救助有门、受助及时。"
+        ),
+        decisions=[
+            services.DecisionData(
+                text="同意城乡低保标准调整方案，由旗民政局牵头、旗财政局配合，于9月30日前完成标准调整并足额发放。",
+                lead_unit=_unit("旗民政局"),
+                responsible_units=[_unit("旗财政局")],
+                deadline=datetime.date(plenary_day.year, 9, 30),
+            ),
+            services.DecisionData(
+                text="建立困难学生教育救助快速响应机制，由旗教体局牵头，旗民政局、旗财政局配合，10月底前出台实施办法。",
+                lead_unit=_unit("旗教体局"),
+                responsible_units=[_unit("旗民政局"), _unit("旗财政局")],
+                deadline=datetime.date(plenary_day.year, 10, 31),
+            ),
+            services.DecisionData(
+                text="各镇人民政府进一步落实困难群众主动发现机制，每季度向办公室报送动态管理台账。",
+                lead_unit=_unit("阿勒腾席热镇"),
+                responsible_units=list(
+                    Unit.objects.filter(kind=Unit.Kind.TOWN).exclude(name="阿勒腾席热镇")
+                ),
+                deadline=datetime.date(plenary_day.year, 12, 31),
+            ),
+        ],
+    )
+    services.submit_minutes(minutes, by=office)
+    services.approve_minutes(minutes, by=leader, comment="同意印发。")
+    minutes = services.issue_minutes(minutes, by=office)
+    for username in ("liaison2", "liaison-gongan", "liaison-zhengfuban"):
+        services.record_download(minutes, by=users[username])
+        services.acknowledge(minutes, by=users[username])
+    services.record_download(
+        minutes, by=users["liaison-renshe"]
+    )  # downloaded, not yet acknowledged
+
+    # 2. A special meeting (专题会议) being prepared, with items in every state.
+    special = services.create_meeting(
+        services.MeetingData(
+            kind=Meeting.Kind.SPECIAL,
+            title="冬季困难群众取暖救助专题会议",
+            starts_at=_local(days=14, hour=15),
+            place="旗民政局三楼会议室",
+            invited_units=[
+                _unit(n) for n in ("旗民政局", "旗财政局", "旗应急管理局", "旗住房保障综合服务中心")
+            ],
+        ),
+        by=office,
+    )
+    scheduled = services.submit_item(
+        by=liaison,
+        title="关于发放冬季取暖救助金的议题",
+        background="今冬气温偏低，低保、特困家庭取暖支出增加。",
+        proposal="建议对全旗低保、特困家庭每户一次性发放取暖救助金 800 元。",
+        duty=_duty(9),
+    )
+    services.review_item(scheduled, by=office, action="accept")
+    services.schedule_item(scheduled, by=office, meeting=special)
+    accepted = services.submit_item(
+        by=liaison2,
+        title="关于寄宿制学校困难学生冬季衣物保障的议题",
+        background="部分寄宿生冬季衣物不足。",
+        proposal="建议联合旗红十字会开展冬衣募集，由学校统一发放。",
+        duty=_duty(7),
+    )
+    services.review_item(accepted, by=office, action="accept", comment="拟列入下次专题会议。")
+    returned = services.submit_item(
+        by=users["liaison-yibao"],
+        title="关于困难群众大病救助“一站式”结算的议题",
+        background="困难群众就医需多处往返报销。",
+        proposal="建议在旗人民医院设立一站式结算窗口。",
+        duty=_duty(18),
+    )
+    services.review_item(returned, by=office, action="return", comment="请补充涉及人数和资金测算。")
+    services.submit_item(
+        by=users["liaison-renshe"],
+        title="关于零就业困难家庭就业援助的议题",
+        background="全旗尚有零就业困难家庭 37 户。",
+        proposal="建议开发公益性岗位优先安置。",
+        duty=_duty(12),
+    )
+
+    # 3. A written review (书面审议) waiting for some units' opinions.
+    written_item = services.submit_item(
+        by=liaison,
+        title="关于修订《伊金霍洛旗临时救助实施细则》的议题",
+        background="现行细则制定于2021年，部分条款与新规定不一致。",
+        proposal="修订稿已征求各镇意见，请各成员单位书面审议。",
+        duty=_duty(9),
+    )
+    services.review_item(written_item, by=office, action="accept")
+    written = services.create_meeting(
+        services.MeetingData(
+            kind=Meeting.Kind.WRITTEN,
+            title="《临时救助实施细则》修订稿书面审议",
+            starts_at=_local(days=-2, hour=10),
+            invited_units=[
+                _unit(n)
+                for n in ("旗民政局", "旗教体局", "旗财政局", "旗公安局", "旗人力资源和社会保障局")
+            ],
+            opinion_deadline=_local(days=5, hour=17, minute=30),
+        ),
+        by=office,
+    )
+    services.schedule_item(written_item, by=office, meeting=written)
+    services.notify_meeting(written, by=office)
+    services.record_opinion(written, by=liaison, choice="agree")
+    services.record_opinion(
+        written,
+        by=users["liaison-gongan"],
+        choice="comment",
+        text="建议第十二条增加户籍核对的时限要求。",
+    )
+    return {"plenary": plenary, "special": special, "written": written, "minutes": minutes}
