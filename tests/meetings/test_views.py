@@ -7,7 +7,6 @@ from django.urls import reverse
 from meetings import services
 from meetings.models import AgendaItem, Distribution, Download, Minutes
 from tests.factories import (
-    DECISION_TEXT,
     approved_minutes,
     aware,
     db_snapshot,
