@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from duties.models import Duty
+from meetings.models import AgendaItem, Distribution, Meeting, Minutes
 from members.models import Seat, Unit
-from members.permissions import role_required
+from members.permissions import Role, has_role, is_leader, is_office, role_required
 
 
 class LoginView(auth_views.LoginView):
@@ -24,6 +26,71 @@ class LogoutView(auth_views.LogoutView):
         return render(request, "registration/logout_confirm.html")
 
 
+def _todo(user) -> list[tuple[str, int, str]]:
+    """What waits for this user: (label, count, link). Each role sees its own work."""
+    todo = []
+    if is_office(user):
+        todo += [
+            (
+                "待审核的议题",
+                AgendaItem.objects.filter(status=AgendaItem.Status.SUBMITTED).count(),
+                reverse("meetings:item-list") + "?status=submitted",
+            ),
+            (
+                "待安排的议题",
+                AgendaItem.objects.filter(status=AgendaItem.Status.ACCEPTED).count(),
+                reverse("meetings:item-list") + "?status=accepted",
+            ),
+            (
+                "已审签待印发的纪要",
+                Minutes.objects.filter(status=Minutes.Status.APPROVED).count(),
+                reverse("meetings:minutes-list"),
+            ),
+            (
+                "退回修改的纪要",
+                Minutes.objects.filter(status=Minutes.Status.RETURNED).count(),
+                reverse("meetings:minutes-list"),
+            ),
+        ]
+    if is_leader(user):
+        todo.append(
+            (
+                "待审签的纪要",
+                Minutes.objects.filter(status=Minutes.Status.SUBMITTED).count(),
+                reverse("meetings:minutes-list"),
+            )
+        )
+    if has_role(user, Role.LIAISON) and user.unit_id:
+        unit_items = AgendaItem.objects.filter(unit_id=user.unit_id)
+        todo += [
+            (
+                "退回修改的本单位议题",
+                unit_items.filter(status=AgendaItem.Status.RETURNED).count(),
+                reverse("meetings:item-list") + "?status=returned",
+            ),
+            (
+                "待签收的纪要",
+                Distribution.objects.filter(
+                    unit_id=user.unit_id, acknowledged_at__isnull=True
+                ).count(),
+                reverse("meetings:minutes-list"),
+            ),
+            (
+                "待填报意见的书面审议",
+                Meeting.objects.filter(
+                    kind=Meeting.Kind.WRITTEN,
+                    status=Meeting.Status.NOTIFIED,
+                    invited_units=user.unit_id,
+                    opinion_deadline__gt=timezone.now(),
+                )
+                .exclude(opinions__unit_id=user.unit_id)
+                .count(),
+                reverse("meetings:meeting-list"),
+            ),
+        ]
+    return todo
+
+
 @role_required()
 @require_safe
 def home(request):
@@ -32,6 +99,7 @@ def home(request):
         "jiuzhu/home.html",
         {
             "today": timezone.localdate(),
+            "todo": _todo(request.user),
             "seat_count": Seat.objects.in_service_on(timezone.localdate()).count(),
             "unit_count": Unit.objects.filter(active=True).count(),
             "duty_count": Duty.objects.count(),
