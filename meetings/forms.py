@@ -89,6 +89,10 @@ class ScheduleForm(forms.Form):
         error_messages={"required": "请选择会议。", "invalid_choice": "该会议不能再增加议题。"},
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].label_from_instance = lambda m: m.label
+
 
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label="会议类型", choices=Meeting.Kind.choices)
@@ -176,16 +180,22 @@ class MinutesForm(forms.Form):
 
 class DecisionForm(forms.Form):
     text = forms.CharField(
-        label="议定事项", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        label="议定事项",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        error_messages={"required": "请填写议定事项。"},
     )
     lead_unit = forms.ModelChoiceField(
-        label="牵头单位", queryset=Unit.objects.filter(active=True), empty_label="（请选择）"
+        label="牵头单位",
+        queryset=Unit.objects.filter(active=True),
+        empty_label="（请选择）",
+        error_messages={"required": "请选择牵头单位。"},
     )
     responsible_units = forms.ModelMultipleChoiceField(
         label="责任单位",
         queryset=Unit.objects.filter(active=True),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "unit-choice"}),
     )
     deadline = forms.DateField(
         label="完成时限", widget=DATE, required=False, error_messages={"invalid": INVALID_DATE}
@@ -205,7 +215,7 @@ class BaseDecisionFormSet(forms.BaseFormSet):
 
 
 DecisionFormSet = forms.formset_factory(
-    DecisionForm, formset=BaseDecisionFormSet, extra=1, can_delete=True
+    DecisionForm, formset=BaseDecisionFormSet, extra=3, can_delete=True
 )
 
 

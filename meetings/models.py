@@ -7,12 +7,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from duties.models import Duty, Task
 from members.models import Seat, Unit
 
 USER = settings.AUTH_USER_MODEL
+OFFICE_NAME = "伊金霍洛旗社会救助联席会议办公室"
 
 
 class Meeting(models.Model):
@@ -49,6 +51,7 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
+    notified_at = models.DateTimeField("通知时间", null=True, blank=True)
 
     history = HistoricalRecords(m2m_fields=[invited_units])
 
@@ -64,6 +67,11 @@ class Meeting(models.Model):
         return reverse("meetings:meeting-detail", args=[self.pk])
 
     @property
+    def label(self) -> str:
+        """Title, kind and date: tells two meetings of the same name apart in a list."""
+        return f"{self.title}（{self.get_kind_display()}，{timezone.localtime(self.starts_at):%Y-%m-%d}）"
+
+    @property
     def is_written(self) -> bool:
         return self.kind == self.Kind.WRITTEN
 
@@ -71,10 +79,10 @@ class Meeting(models.Model):
     def convener_label(self) -> str:
         if self.convener_seat_id:
             seat = self.convener_seat
-            tenure = seat.tenure_on(self.starts_at.date())
+            tenure = seat.tenure_on(timezone.localtime(self.starts_at).date())
             role = seat.get_role_display()
             return f"{role} {tenure.person.name}" if tenure else role
-        return "领导小组办公室"
+        return OFFICE_NAME
 
 
 class AgendaItem(models.Model):

@@ -295,6 +295,8 @@ def notify_meeting(meeting, *, by) -> Meeting:
         Meeting.Status.NOTIFIED,
         "会议{status}，不能再发通知。",
     )
+    meeting.notified_at = meeting.status_changed_at
+    meeting.save(update_fields=["notified_at"])
     return meeting
 
 
@@ -310,6 +312,12 @@ def invited_seats(meeting) -> list[Seat]:
 def hold_meeting(meeting, *, by) -> Meeting:
     """The meeting has sat (or the written review has ended): freeze who held each seat then."""
     meeting = _lock(Meeting, meeting)
+    if (
+        perms.can_manage_meetings(by)
+        and not meeting.is_written
+        and meeting.starts_at > timezone.now()
+    ):
+        raise MeetingsError("会议时间还没到，不能标记为已召开。")
     _change_status(
         meeting,
         by,

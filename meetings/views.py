@@ -477,6 +477,9 @@ def minutes_detail(request, pk):
             if perms.sees_everything(user)
             else None,
             "own_distribution": distribution,
+            "acknowledged_count": minutes.distributions.filter(
+                acknowledged_at__isnull=False
+            ).count(),
             "can_draft": perms.can_draft_minutes(user) and minutes.is_editable,
             "can_approve": perms.can_approve_minutes(user)
             and minutes.status == Minutes.Status.SUBMITTED,

@@ -87,7 +87,9 @@ def test_an_item_goes_through_a_meeting_to_acknowledged_minutes(
     review.get_by_role("button", name="提交审核意见").click()
     see(page, "议题已受理。")
     schedule = page.get_by_role("region", name="列入会议议程")
-    schedule.get_by_label("列入会议").select_option(label=MEETING_TITLE)
+    schedule.get_by_label("列入会议").select_option(
+        label=f"{MEETING_TITLE}（全体会议，2026-03-10）"
+    )
     schedule.get_by_role("button", name="列入议程").click()
     see(page, f"已列入“{MEETING_TITLE}”议程第1项。")
 
@@ -124,8 +126,11 @@ def test_an_item_goes_through_a_meeting_to_acknowledged_minutes(
     # 4. The office issues.
     log_in(page, live_server, "office", PASSWORD)
     page.goto(minutes_url)
+    dialogs = []
+    page.once("dialog", lambda d: (dialogs.append(d.message), d.accept()))
     page.get_by_role("button", name="印发", exact=True).click()
     see(page, "纪要已印发")
+    assert dialogs and "不能撤回" in dialogs[0]  # issuing asked first
     number = f"〔{timezone.localdate().year}〕第1期"
     assert number in page.get_by_role("heading", level=1).inner_text()
     assert page.get_by_role("region", name="分送与签收").get_by_text("旗民政局").is_visible()

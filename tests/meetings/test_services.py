@@ -259,6 +259,15 @@ def test_states_go_draft_notified_held_closed_and_refuse_to_skip(liaison, office
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CLOSED
 
 
+def test_a_meeting_cannot_be_marked_held_before_its_time(liaison, office):
+    item = make_item(liaison)
+    services.review_item(item, by=office, action="accept")
+    meeting = make_meeting(office, starts_at=aware(2099, 1, 1))
+    services.schedule_item(item, by=office, meeting=meeting)
+    services.notify_meeting(meeting, by=office)
+    refused(lambda: services.hold_meeting(meeting, by=office), "会议时间还没到")
+
+
 def test_cancelling_returns_scheduled_items_to_the_office(liaison, office):
     item = make_item(liaison)
     services.review_item(item, by=office, action="accept")

@@ -116,7 +116,7 @@ def test_a_decision_needs_a_lead_unit(client, liaison, office):
         },
     )
     assert response.status_code == 200
-    assert "这个字段是必填项" in response.content.decode()
+    assert "请选择牵头单位" in response.content.decode()
     assert not Minutes.objects.get(pk=minutes.pk).decisions.exists()
 
 
@@ -130,7 +130,7 @@ def test_the_leader_approves_and_the_office_issues_through_the_pages(
     assert "纪要已印发" in html
     minutes.refresh_from_db()
     assert minutes.number_label in html
-    assert "未签收，已等待" in html
+    assert "未签收</span>" in html and "已等待" in html
 
 
 def test_a_liaison_downloads_and_acknowledges(client, liaison, office, leader):
