@@ -1,11 +1,15 @@
 """Thin views: fetch through permissions, call one service, turn its error into a message."""
 
+import hashlib
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from members.permissions import Role, role_required
@@ -25,6 +29,8 @@ from .forms import (
     ScheduleForm,
 )
 from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes
+
+logger = logging.getLogger(__name__)
 
 # --- agenda items -------------------------------------------------------------------------------
 
@@ -602,11 +608,21 @@ def minutes_pdf(request, pk):
     if minutes.status != Minutes.Status.ISSUED or not minutes.pdf:
         raise Http404("纪要尚未印发。")
     try:
-        handle = minutes.pdf.open("rb")
+        with minutes.pdf.open("rb") as handle:
+            data = handle.read()
     except FileNotFoundError:
         raise Http404("文件不存在。") from None
+    if hashlib.sha256(data).hexdigest() != minutes.pdf_sha256:
+        # What was sent must never change: a file that no longer matches is not served.
+        logger.error("Minutes %s PDF does not match its SHA-256; download refused.", minutes.pk)
+        return render(
+            request,
+            "meetings/minutes_pdf_mismatch.html",
+            {"minutes": minutes},
+            status=409,
+        )
     services.record_download(minutes, by=request.user)
     filename = f"伊金霍洛旗社会救助联席会议纪要{minutes.number_label}.pdf"
-    return FileResponse(
-        handle, as_attachment=True, filename=filename, content_type="application/pdf"
-    )
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

@@ -142,7 +142,7 @@ def test_a_liaison_downloads_and_acknowledges(client, liaison, office, leader):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert response.content.startswith(b"%PDF")
     assert Download.objects.filter(by=liaison).count() == 1
     response = client.post(reverse("meetings:minutes-acknowledge", args=[minutes.pk]), follow=True)
     assert "已签收" in response.content.decode()
@@ -235,3 +235,15 @@ def test_lists_take_a_constant_number_of_queries(
     ):
         with django_assert_max_num_queries(8):
             client.get(reverse(name))
+
+
+def test_a_pdf_whose_bytes_changed_is_not_served(client, liaison, office, leader):
+    minutes = approved_minutes(office, leader, liaison)
+    minutes = services.issue_minutes(minutes, by=office)
+    with open(minutes.pdf.path, "ab") as f:
+        f.write(b"tampered")
+    client.force_login(liaison)
+    response = client.get(reverse("meetings:minutes-pdf", args=[minutes.pk]))
+    assert response.status_code == 409
+    assert "校验值不一致" in response.content.decode()
+    assert not Download.objects.exists()
