@@ -2,9 +2,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from duties.models import Duty
+from members.files import ALLOWED_LABEL
+from members.forms import MaterialsField
 from members.models import Seat, Unit
 
-from .files import ALLOWED_LABEL, check_material
 from .models import Attendance, Meeting, Opinion
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -12,27 +13,6 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 INVALID_DATE = "日期格式不正确，请按“2026-06-25”的格式填写。"
 INVALID_DATETIME = "时间格式不正确，请按“2026-06-25 09:30”的格式填写。"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MaterialsField(forms.FileField):
-    """Several files at once, each checked by name, size and content."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        single = super().clean
-        cleaned = [single(f, initial) for f in files if f]
-        for f in cleaned:
-            check_material(f)
-        return cleaned
 
 
 class AgendaItemForm(forms.Form):

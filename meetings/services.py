@@ -15,10 +15,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from duties.models import Duty, Task
+from members.files import check_material
 from members.models import Seat, Tenure, Unit
 
 from . import permissions as perms
-from .files import check_material
 from .models import (
     AgendaItem,
     AgendaStep,

@@ -1,5 +1,6 @@
 from django import forms
 
+from .files import check_material
 from .models import SUCCESSION_BASIS
 
 
@@ -45,3 +46,24 @@ class SuccessionForm(forms.Form):
         if not name:
             raise forms.ValidationError("请填写继任者姓名。")
         return name
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MaterialsField(forms.FileField):
+    """Several files at once, each checked by name, size and content."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        single = super().clean
+        cleaned = [single(f, initial) for f in files if f]
+        for f in cleaned:
+            check_material(f)
+        return cleaned

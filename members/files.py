@@ -1,4 +1,5 @@
-"""Materials (议题材料): what may be uploaded, checked by name, size and content."""
+"""Uploaded attachments (议题材料, 进展反馈附件, …): what may be uploaded, checked by name, size and
+content. Shared by every app; lives here because members is the app everything depends on."""
 
 import hashlib
 from pathlib import PurePath
