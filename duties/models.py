@@ -1,5 +1,9 @@
-"""The duty catalogue, exactly as the charter (伊政发〔2024〕58号 二) states it."""
+"""The duty catalogue, exactly as the charter (伊政发〔2024〕58号 二) states it, and the tasks the
+units must carry out with their supervision (督办): feedback, extensions and escalation."""
 
+import datetime
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -58,14 +62,60 @@ class Duty(models.Model):
         return f"{self.get_category_display()} {self.number}"
 
 
+class Light(models.TextChoices):
+    """督办灯: green, yellow within 3 days of the deadline, red when overdue, grey when closed."""
+
+    GREEN = "green", "绿灯"
+    YELLOW = "yellow", "黄灯"
+    RED = "red", "红灯"
+    CLOSED = "closed", "已办结"
+
+
+YELLOW_DAYS = 3
+
+
+def light_for(deadline: datetime.date | None, closed: bool, today: datetime.date) -> str:
+    if closed:
+        return Light.CLOSED
+    if deadline is None or deadline - today > datetime.timedelta(days=YELLOW_DAYS):
+        return Light.GREEN
+    if deadline < today:
+        return Light.RED
+    return Light.YELLOW
+
+
+class TaskQuerySet(models.QuerySet):
+    def with_light(self, today: datetime.date):
+        """Annotate `light` in the database, so the ledger can filter and count by it."""
+        closed = Q(status__in=[Task.Status.DONE, Task.Status.CLOSED])
+        return self.annotate(
+            light=models.Case(
+                models.When(closed, then=models.Value(Light.CLOSED)),
+                models.When(deadline__lt=today, then=models.Value(Light.RED)),
+                models.When(
+                    deadline__lte=today + datetime.timedelta(days=YELLOW_DAYS),
+                    then=models.Value(Light.YELLOW),
+                ),
+                default=models.Value(Light.GREEN),
+                output_field=models.CharField(),
+            )
+        )
+
+    def open(self):
+        return self.filter(status=Task.Status.OPEN)
+
+    def for_unit(self, unit_id):
+        return self.filter(units__unit_id=unit_id).distinct()
+
+
 class Task(models.Model):
     """督办事项: something units must do by a date. Its source (a minutes decision, a case
-    measure) points at it; duties imports neither, so the source is described in `source_label`.
-    The supervision issue grows this into the full 督办台账."""
+    measure) points at it; duties imports neither, so the source is described in `source_label`."""
 
     class Status(models.TextChoices):
         OPEN = "open", "办理中"
         DONE = "done", "已办结"
+        CLOSED = "closed", "办公室销号"
 
     class Source(models.TextChoices):
         DECISION = "decision", "会议议定事项"
@@ -82,18 +132,243 @@ class Task(models.Model):
         Unit, verbose_name="责任单位", blank=True, related_name="responsible_tasks"
     )
     deadline = models.DateField("完成时限", null=True, blank=True)
+    original_deadline = models.DateField("原定时限", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="创建人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="办结人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    close_reason = models.TextField("销号理由", blank=True)
 
     history = HistoricalRecords(m2m_fields=[responsible_units])
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = "督办事项"
         verbose_name_plural = "督办事项"
         ordering = ["deadline", "pk"]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="task_status_deadline"),
+            models.Index(fields=["created_at"], name="task_created"),
+        ]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("duties:task-list") + f"#task-{self.pk}"
+        return reverse("duties:task-detail", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status != self.Status.OPEN
+
+    def light_on(self, today: datetime.date) -> str:
+        return light_for(self.deadline, self.is_closed, today)
+
+
+class TaskUnit(models.Model):
+    """One unit's part in a task: the lead unit and each responsible unit report and finish
+    their own part. Rows belong to units, so a new liaison inherits them."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "牵头单位"
+        RESPONSIBLE = "responsible", "责任单位"
+
+    task = models.ForeignKey(
+        Task, verbose_name="督办事项", on_delete=models.CASCADE, related_name="units"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="task_parts"
+    )
+    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="完成确认人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "单位办理情况"
+        verbose_name_plural = "单位办理情况"
+        ordering = ["role", "unit__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "unit"], name="task_unit_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.unit}"
+
+
+def feedback_path(instance, filename):
+    return f"feedback/{instance.feedback_id}/{instance.sha256}"
+
+
+class Feedback(models.Model):
+    """进展反馈: what a unit reports on its part of a task."""
+
+    task = models.ForeignKey(
+        Task, verbose_name="督办事项", on_delete=models.CASCADE, related_name="feedback"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField("进展情况")
+    date = models.DateField("反馈日期")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="反馈人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("填报时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "进展反馈"
+        verbose_name_plural = "进展反馈"
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return f"{self.unit} {self.date}"
+
+
+class FeedbackFile(models.Model):
+    feedback = models.ForeignKey(
+        Feedback, verbose_name="反馈", on_delete=models.CASCADE, related_name="files"
+    )
+    file = models.FileField("文件", upload_to=feedback_path, max_length=200)
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = "反馈附件"
+        verbose_name_plural = "反馈附件"
+
+    def __str__(self):
+        return self.name
+
+
+class Extension(models.Model):
+    """延期申请: a unit asks for a later deadline; the office approves or refuses."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已同意"
+        REFUSED = "refused", "不同意"
+
+    task = models.ForeignKey(
+        Task, verbose_name="督办事项", on_delete=models.CASCADE, related_name="extensions"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="申请单位", on_delete=models.PROTECT, related_name="+"
+    )
+    old_deadline = models.DateField("原时限", null=True, blank=True)
+    new_deadline = models.DateField("申请延至")
+    reason = models.TextField("延期理由")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审批人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_comment = models.TextField("审批意见", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(status="pending"),
+                name="extension_one_pending_per_task",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.task} 延至 {self.new_deadline}"
+
+
+class Escalation(models.Model):
+    """督办升级: 通报 → 约谈 → 挂牌督办, each a dated, numbered record against a unit for a task."""
+
+    class Level(models.IntegerChoices):
+        NOTICE = 1, "通报"
+        INTERVIEW = 2, "约谈"
+        LISTED = 3, "挂牌督办"
+
+    task = models.ForeignKey(
+        Task, verbose_name="督办事项", on_delete=models.PROTECT, related_name="escalations"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="被督办单位", on_delete=models.PROTECT, related_name="escalations"
+    )
+    level = models.PositiveSmallIntegerField("督办方式", choices=Level.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    number = models.PositiveIntegerField("编号")
+    date = models.DateField("日期")
+    content = models.TextField("内容", help_text="通报事由、约谈记录或挂牌督办要求")
+    attendees = models.CharField("参加约谈人员", max_length=500, blank=True)
+    agreed = models.TextField("约谈议定", blank=True)
+    rectify_by = models.DateField("限期整改日期", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("解除时间", null=True, blank=True)
+    resolution = models.TextField("整改结果", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "督办升级"
+        verbose_name_plural = "督办升级"
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "year", "number"], name="escalation_unique_number"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number_label
+
+    def get_absolute_url(self):
+        return reverse("duties:escalation-detail", args=[self.pk])
+
+    @property
+    def number_label(self) -> str:
+        """督通〔2026〕3号 / 督谈〔2026〕1号 / 督挂〔2026〕1号."""
+        prefix = {1: "督通", 2: "督谈", 3: "督挂"}[self.level]
+        return f"{prefix}〔{self.year}〕{self.number}号"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -1,13 +1,31 @@
-from django.db.models import Prefetch, Q
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST, require_safe
 
 from members.models import Liaison, Seat, Tenure, Unit
-from members.permissions import Role, has_role, role_required
+from members.permissions import Role, role_required
+from members.xlsx import XLSX
 
-from .forms import DutySearchForm
-from .models import Duty, Task
+from . import permissions as perms
+from . import selectors, services
+from .exports import ledger_xlsx
+from .forms import (
+    CloseTaskForm,
+    DecideExtensionForm,
+    DutySearchForm,
+    EscalationForm,
+    ExtensionForm,
+    FeedbackForm,
+    ResolveForm,
+    TaskFilterForm,
+    TaskForm,
+)
+from .models import Duty, FeedbackFile, Light, Task, TaskUnit
 
 
 @role_required()
@@ -65,14 +83,275 @@ def unit_detail(request, pk):
     )
 
 
+# --- the 督办台账 -----------------------------------------------------------------------------
+
+
+def _ledger(request):
+    user_tasks = perms.tasks_for_user(request.user)
+    units = (
+        None
+        if perms.sees_everything(request.user)
+        else Unit.objects.filter(pk=request.user.unit_id)
+    )
+    form = TaskFilterForm(request.GET or None, years=selectors.years(), units=units)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, data, selectors.ledger(user_tasks, data, timezone.localdate())
+
+
 @role_required()
 @require_safe
 def task_list(request):
-    """督办事项 the user's unit must do (all of them for the office and leaders)."""
+    form, data, tasks = _ledger(request)
+    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "duties/task_list.html",
+        {
+            "form": form,
+            "page": page,
+            "tasks": page.object_list,
+            "today": timezone.localdate(),
+            "can_manage": perms.can_manage_tasks(request.user),
+        },
+    )
+
+
+@role_required()
+@require_safe
+def task_export(request):
+    form, data, tasks = _ledger(request)
+    today = timezone.localdate()
+    content = ledger_xlsx(tasks, today, unit=data.get("unit"))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"督办台账-{today:%Y%m%d}.xlsx"
+    )
+    return response
+
+
+@role_required(Role.OFFICE)
+def task_create(request):
+    form = TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.create_task(
+                source=Task.Source.OFFICE, by=request.user, **form.cleaned_data
+            )
+        except services.DutiesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "督办事项已交办。")
+            return redirect(task)
+    return render(request, "duties/task_form.html", {"form": form})
+
+
+@role_required()
+@require_safe
+def task_detail(request, pk):
+    task = perms.get_task_for_user(request.user, pk)
     user = request.user
-    tasks = Task.objects.select_related("lead_unit").prefetch_related("responsible_units")
-    if not has_role(user, Role.OFFICE, Role.LEADER):
-        tasks = tasks.filter(
-            Q(lead_unit_id=user.unit_id) | Q(responsible_units=user.unit_id)
-        ).distinct()
-    return render(request, "duties/task_list.html", {"tasks": tasks, "today": timezone.localdate()})
+    part = perms.part_for(user, task)
+    manage = perms.can_manage_tasks(user)
+    today = timezone.localdate()
+    open_ = not task.is_closed
+    return render(
+        request,
+        "duties/task_detail.html",
+        {
+            "task": task,
+            "light": task.light_on(today),
+            "parts": task.units.select_related("unit", "done_by"),
+            "feedback": task.feedback.select_related("unit", "by").prefetch_related("files"),
+            "extensions": task.extensions.select_related("unit", "requested_by", "decided_by"),
+            "escalations": task.escalations.select_related("unit").order_by("date", "pk"),
+            "part": part,
+            "feedback_form": FeedbackForm(initial={"date": today}) if part and open_ else None,
+            "extension_form": ExtensionForm() if part and open_ else None,
+            "can_finish_part": part and open_ and not part.done_at,
+            "can_complete": part and open_ and part.role == TaskUnit.Role.LEAD,
+            "close_form": CloseTaskForm() if manage and open_ else None,
+            "escalation_form": EscalationForm(task=task, initial={"date": today})
+            if manage and open_
+            else None,
+            "decide_form": DecideExtensionForm() if manage and open_ else None,
+        },
+    )
+
+
+def _task_action(request, pk, form_class, call, done):
+    """POST a form to one service; on a refusal show its message and change nothing."""
+    task = perms.get_task_for_user(request.user, pk)
+    form = form_class(request.POST, request.FILES) if form_class else None
+    if form is not None and not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(task)
+    try:
+        call(task, form.cleaned_data if form else {})
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, done)
+    return redirect(task)
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def task_feedback(request, pk):
+    return _task_action(
+        request,
+        pk,
+        FeedbackForm,
+        lambda task, d: services.add_feedback(task, by=request.user, **d),
+        "进展反馈已提交。",
+    )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def task_part_done(request, pk):
+    return _task_action(
+        request,
+        pk,
+        None,
+        lambda task, d: services.mark_part_done(task, by=request.user),
+        "已确认本单位完成。",
+    )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def task_complete(request, pk):
+    return _task_action(
+        request,
+        pk,
+        None,
+        lambda task, d: services.complete_task(task, by=request.user),
+        "事项已办结。",
+    )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def task_extension(request, pk):
+    return _task_action(
+        request,
+        pk,
+        ExtensionForm,
+        lambda task, d: services.request_extension(task, by=request.user, **d),
+        "延期申请已提交，等待办公室审批。",
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def task_close(request, pk):
+    return _task_action(
+        request,
+        pk,
+        CloseTaskForm,
+        lambda task, d: services.close_task(task, by=request.user, **d),
+        "事项已销号。",
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def task_escalate(request, pk):
+    task = perms.get_task_for_user(request.user, pk)
+    form = EscalationForm(request.POST, task=task)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect(task)
+    try:
+        escalation = services.escalate(task, by=request.user, **form.cleaned_data)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+        return redirect(task)
+    messages.success(request, f"已登记{escalation.get_level_display()} {escalation.number_label}。")
+    return redirect(escalation)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def extension_decide(request, pk):
+    extension = perms.get_extension_for_office(request.user, pk)
+    form = DecideExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择同意或不同意。")
+        return redirect(extension.task)
+    try:
+        services.decide_extension(
+            extension,
+            by=request.user,
+            approve=form.cleaned_data["decision"] == "approve",
+            comment=form.cleaned_data["comment"],
+        )
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "延期申请已审批。")
+    return redirect(extension.task)
+
+
+@role_required()
+@require_safe
+def feedback_file(request, pk, file_pk):
+    task = perms.get_task_for_user(request.user, pk)
+    attachment = get_object_or_404(FeedbackFile.objects.filter(feedback__task=task), pk=file_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在。") from None
+    return FileResponse(handle, as_attachment=True, filename=attachment.name)
+
+
+# --- escalations --------------------------------------------------------------------------------
+
+
+@role_required()
+@require_safe
+def escalation_list(request):
+    escalations = perms.escalations_for_user(request.user).select_related("task__lead_unit")
+    return render(request, "duties/escalation_list.html", {"escalations": escalations})
+
+
+@role_required()
+@require_safe
+def escalation_detail(request, pk):
+    escalation = perms.get_escalation_for_user(request.user, pk)
+    today = timezone.localdate()
+    overdue = (
+        Task.objects.with_light(today)
+        .filter(units__unit=escalation.unit, light=Light.RED)
+        .select_related("lead_unit")
+        .distinct()
+    )
+    return render(
+        request,
+        "duties/escalation_detail.html",
+        {
+            "escalation": escalation,
+            "overdue": overdue,
+            "today": today,
+            "resolve_form": ResolveForm()
+            if perms.can_manage_tasks(request.user) and escalation.is_open
+            else None,
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def escalation_resolve(request, pk):
+    escalation = perms.get_escalation_for_user(request.user, pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写整改结果。")
+        return redirect(escalation)
+    try:
+        services.resolve_escalation(escalation, by=request.user, **form.cleaned_data)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "督办已解除。")
+    return redirect(escalation)

@@ -10,6 +10,8 @@ from meetings.models import AgendaItem, Distribution, Meeting, Minutes
 from members.models import Seat, Unit
 from members.permissions import Role, has_role, is_leader, is_office, role_required
 
+from . import dashboard
+
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
@@ -94,17 +96,31 @@ def _todo(user) -> list[tuple[str, int, str]]:
 @role_required()
 @require_safe
 def home(request):
-    return render(
-        request,
-        "jiuzhu/home.html",
-        {
-            "today": timezone.localdate(),
-            "todo": _todo(request.user),
-            "seat_count": Seat.objects.in_service_on(timezone.localdate()).count(),
-            "unit_count": Unit.objects.filter(active=True).count(),
-            "duty_count": Duty.objects.count(),
-        },
-    )
+    user, today = request.user, timezone.localdate()
+    office_or_leader = is_office(user) or is_leader(user)
+    unit_id = None if office_or_leader else user.unit_id
+    context = {
+        "today": today,
+        "todo": _todo(user),
+        "seat_count": Seat.objects.in_service_on(today).count(),
+        "unit_count": Unit.objects.filter(active=True).count(),
+        "duty_count": Duty.objects.count(),
+        "overdue": dashboard.overdue_by_unit(today, unit_id=unit_id),
+        "escalations": dashboard.open_escalations(unit_id=unit_id),
+    }
+    bars, scale = dashboard.task_chart(today, unit_id=unit_id)
+    context["chart"] = [(bar, list(bar.segments(scale))) for bar in bars]
+    if office_or_leader:
+        context["compliance"] = dashboard.compliance(today)
+    if is_office(user):
+        context["late_distributions"] = dashboard.late_distributions(today).count()
+        context["silent_units"] = dashboard.silent_units(today.year)
+    if unit_id:
+        context["unit_tasks"] = dashboard.unit_tasks(unit_id, today)
+        context["unit_items"] = AgendaItem.objects.filter(unit_id=unit_id).order_by(
+            "-submitted_at"
+        )[:10]
+    return render(request, "jiuzhu/home.html", context)
 
 
 @requires_csrf_token

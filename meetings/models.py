@@ -370,20 +370,6 @@ class Minutes(models.Model):
         return self.status in self.EDITABLE
 
 
-class MinutesCounter(models.Model):
-    """The last number issued in a year; its row is the lock that keeps numbers gapless."""
-
-    year = models.PositiveSmallIntegerField("年度", primary_key=True)
-    last_number = models.PositiveIntegerField("已用期号", default=0)
-
-    class Meta:
-        verbose_name = "纪要期号"
-        verbose_name_plural = "纪要期号"
-
-    def __str__(self):
-        return f"{self.year}年已用至第{self.last_number}期"
-
-
 class MinutesStep(models.Model):
     class Action(models.TextChoices):
         CREATED = "created", "起草"

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from duties import services as duties_services
 from duties.models import Duty, Task
 from members.files import check_material
 from members.models import Seat, Tenure, Unit
+from members.sequences import next_number
 
 from . import permissions as perms
 from .models import (
@@ -29,7 +31,6 @@ from .models import (
     Material,
     Meeting,
     Minutes,
-    MinutesCounter,
     MinutesStep,
     Opinion,
 )
@@ -565,19 +566,6 @@ def return_minutes(minutes, *, by, comment) -> Minutes:
     return minutes
 
 
-def _next_number(year: int) -> int:
-    """The year's next number, under a row lock: two issuances queue, numbers stay gapless."""
-    try:
-        with transaction.atomic():
-            MinutesCounter.objects.get_or_create(year=year)
-    except IntegrityError:
-        pass  # another issuance created the year's counter first; lock it below
-    counter = MinutesCounter.objects.select_for_update().get(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
-
-
 @transaction.atomic
 def issue_minutes(minutes, *, by) -> Minutes:
     """印发: number, render the PDF once and keep it with its hash, distribute, create tasks."""
@@ -591,7 +579,7 @@ def issue_minutes(minutes, *, by) -> Minutes:
     now = timezone.now()
     issued_on = timezone.localtime(now).date()
     minutes.year = issued_on.year
-    minutes.number = _next_number(minutes.year)
+    minutes.number = next_number(f"minutes-{minutes.year}")
     pdf = render_minutes_pdf(minutes, number_label=minutes.number_label, issued_on=issued_on)
     minutes.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     name = f"{minutes.year}-{minutes.number}-{minutes.pdf_sha256[:12]}.pdf"
@@ -601,7 +589,7 @@ def issue_minutes(minutes, *, by) -> Minutes:
         minutes.status, minutes.issued_by, minutes.issued_at = Minutes.Status.ISSUED, by, now
         minutes.save()
         _distribute(minutes, now)
-        _create_tasks(minutes)
+        _create_tasks(minutes, by)
         MinutesStep.objects.create(
             minutes=minutes, action=MinutesStep.Action.ISSUED, by=by, comment=minutes.number_label
         )
@@ -629,19 +617,19 @@ def _distribute(minutes: Minutes, now):
         row.save()  # one by one: django-simple-history records each
 
 
-def _create_tasks(minutes: Minutes):
-    for decision in minutes.decisions.select_related("lead_unit").prefetch_related(
-        "responsible_units"
-    ):
-        task = Task.objects.create(
+def _create_tasks(minutes: Minutes, by):
+    """Each decision becomes a task in the supervision ledger, seen by its units."""
+    decisions = minutes.decisions.select_related("lead_unit").prefetch_related("responsible_units")
+    for decision in decisions:
+        decision.task = duties_services.create_task(
             title=decision.text,
             source=Task.Source.DECISION,
             source_label=f"{minutes.number_label}纪要 第{decision.order}项",
             lead_unit=decision.lead_unit,
+            responsible_units=list(decision.responsible_units.all()),
             deadline=decision.deadline,
+            by=by,
         )
-        task.responsible_units.set(decision.responsible_units.all())
-        decision.task = task
         decision.save(update_fields=["task"])
 
 

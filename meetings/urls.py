@@ -36,6 +36,7 @@ urlpatterns = [
         name="material-download",
     ),
     path("minutes/", views.minutes_list, name="minutes-list"),
+    path("minutes/export.xlsx", views.minutes_export, name="minutes-export"),
     path("minutes/<int:pk>/", views.minutes_detail, name="minutes-detail"),
     path("minutes/<int:pk>/edit/", views.minutes_edit, name="minutes-edit"),
     path("minutes/<int:pk>/submit/", views.minutes_submit, name="minutes-submit"),

@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from members.permissions import Role, role_required
+from members.xlsx import XLSX, workbook
 
 from . import permissions as perms
 from . import services
@@ -626,3 +627,54 @@ def minutes_pdf(request, pk):
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+@require_safe
+def minutes_export(request):
+    """The year's minutes index (纪要目录) as Excel."""
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    minutes = (
+        Minutes.objects.filter(status=Minutes.Status.ISSUED, year=year)
+        .select_related("meeting")
+        .annotate(
+            decision_count=Count("decisions", distinct=True),
+            sent=Count("distributions", distinct=True),
+            acknowledged=Count(
+                "distributions",
+                filter=Q(distributions__acknowledged_at__isnull=False),
+                distinct=True,
+            ),
+        )
+        .order_by("number")
+    )
+    rows = (
+        (
+            m.number_label,
+            timezone.localtime(m.issued_at).date(),
+            m.meeting.title,
+            m.meeting.get_kind_display(),
+            timezone.localtime(m.meeting.starts_at).date(),
+            m.decision_count,
+            f"{m.acknowledged}/{m.sent}",
+        )
+        for m in minutes
+    )
+    content = workbook("纪要目录", MINUTES_COLUMNS, rows)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"{year}年会议纪要目录.xlsx")
+    return response
+
+
+MINUTES_COLUMNS = [
+    ("期号", 14),
+    ("印发日期", 12),
+    ("会议", 40),
+    ("会议类型", 10),
+    ("会议日期", 12),
+    ("议定事项数", 10),
+    ("签收/分送", 10),
+]

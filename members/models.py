@@ -251,3 +251,18 @@ class Liaison(models.Model):
 
     def __str__(self):
         return f"{self.unit.name} {self.person.name}"
+
+
+class Sequence(models.Model):
+    """A named counter (e.g. 纪要 2026, 督通 2026). Its row is the lock that keeps numbers gapless
+    and unique even when two requests take the next number at once."""
+
+    key = models.CharField("名称", max_length=40, unique=True)
+    last_number = models.PositiveIntegerField("已用编号", default=0)
+
+    class Meta:
+        verbose_name = "编号序列"
+        verbose_name_plural = "编号序列"
+
+    def __str__(self):
+        return f"{self.key}：{self.last_number}"

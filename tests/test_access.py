@@ -3,12 +3,15 @@
 A new URL pattern fails `test_every_url_pattern_is_in_the_matrix` until it has its row here.
 """
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from duties import services as duties_services
 from meetings import services
 from members.models import Tenure, Unit
 from members.permissions import Role
@@ -25,6 +28,9 @@ LIAISONS = {"liaison": 200, "liaison2": 200}
 # (liaison2's unit), not 财政局 (member's unit); the minutes were issued to the invited units.
 INVITED = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 200, "member": 404}
 OWN_UNIT = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "member": 404}
+PARTY = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "member": 200}
+LIAISON_POST_GET = {"liaison": 405, "liaison2": 405}
+LIAISON_POST = {"liaison": 302, "liaison2": 404}
 
 
 def _no_args(w):
@@ -45,6 +51,10 @@ def _item(w):
 
 def _minutes(w):
     return [w["minutes"].pk]
+
+
+def _task(w):
+    return [w["task"].pk]
 
 
 # name -> (args from the world, GET expectations, POST expectations). Unlisted personas:
@@ -104,6 +114,27 @@ MATRIX = {
         {"liaison": 302, "liaison2": 302},
     ),
     "meetings:minutes-pdf": (_minutes, INVITED, READ_ONLY),
+    "meetings:minutes-export": (
+        _no_args,
+        {"office": 200, "leader": 200},
+        {"office": 405, "leader": 405},
+    ),
+    # The task comes from the issued minutes: 民政局 leads, 财政局 (member's unit) is responsible,
+    # 教体局 (liaison2's unit) has no part in it.
+    "duties:task-export": (_no_args, READERS, READ_ONLY),
+    "duties:task-create": (_no_args, OFFICE, OFFICE),
+    "duties:task-detail": (_task, PARTY, READ_ONLY),
+    "duties:task-feedback": (_task, LIAISON_POST_GET, LIAISON_POST),
+    "duties:task-part-done": (_task, LIAISON_POST_GET, LIAISON_POST),
+    "duties:task-complete": (_task, LIAISON_POST_GET, LIAISON_POST),
+    "duties:task-extension": (_task, LIAISON_POST_GET, LIAISON_POST),
+    "duties:task-close": (_task, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:task-escalate": (_task, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:feedback-file": (lambda w: [w["task"].pk, w["feedback_file"].pk], PARTY, READ_ONLY),
+    "duties:extension-decide": (lambda w: [w["extension"].pk], OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:escalation-list": (_no_args, READERS, READ_ONLY),
+    "duties:escalation-detail": (lambda w: [w["escalation"].pk], OWN_UNIT, READ_ONLY),
+    "duties:escalation-resolve": (lambda w: [w["escalation"].pk], OFFICE_ONLY_GET, OFFICE_POST),
 }
 # Pages that anyone may open, signed in or not.
 PUBLIC = {"login": 200}
@@ -134,7 +165,30 @@ def build_world():
     services.review_item(scheduled, by=office, action="accept")
     services.schedule_item(scheduled, by=office, meeting=meeting)
     services.notify_meeting(meeting, by=office)
+    task = minutes.decisions.get().task
+    feedback = duties_services.add_feedback(
+        task,
+        by=liaison,
+        text="已完成摸底。",
+        date=datetime.date(2026, 7, 1),
+        files=[SimpleUploadedFile("台账.pdf", b"%PDF-1.4 x", content_type="application/pdf")],
+    )
+    extension = duties_services.request_extension(
+        task, by=liaison, new_deadline=datetime.date(2099, 1, 1), reason="资金未到位"
+    )
+    escalation = duties_services.escalate(
+        task,
+        by=office,
+        unit=Unit.objects.get(name="旗民政局"),
+        level=1,
+        date=datetime.date(2026, 7, 2),
+        content="进度滞后，予以通报。",
+    )
     return {
+        "task": task,
+        "feedback_file": feedback.files.get(),
+        "extension": extension,
+        "escalation": escalation,
         "personas": personas,
         "seat": Tenure.objects.get(person__name="王志鹏").seat_id,
         "unit": Unit.objects.get(name="旗教体局").pk,

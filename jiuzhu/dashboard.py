@@ -1,0 +1,170 @@
+"""What the home page shows each role: work waiting, overdue tasks, compliance with the charter.
+
+Read-only queries; each one a fixed number of queries whatever the size of the data.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from duties.models import Escalation, Feedback, Light, Task, TaskUnit
+from meetings.models import AgendaItem, Distribution, Meeting
+from members.models import Unit
+
+ACK_WORKING_DAYS = 3
+PLENARY_WARNING_FROM = (10, 1)  # 1 October: the year's plenary is still missing
+
+
+def working_days_back(today: datetime.date, days: int) -> datetime.date:
+    """The date `days` working days (Monday to Friday) before `today`."""
+    day, counted = today, 0
+    while counted < days:
+        day -= datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    return day
+
+
+def late_distributions(today: datetime.date):
+    """分送 not acknowledged after 3 working days."""
+    cutoff = working_days_back(today, ACK_WORKING_DAYS)
+    end = timezone.make_aware(
+        datetime.datetime.combine(cutoff + datetime.timedelta(days=1), datetime.time())
+    )
+    return Distribution.objects.filter(acknowledged_at__isnull=True, delivered_at__lt=end)
+
+
+@dataclass
+class Compliance:
+    year: int
+    held: bool
+    level: str  # Bootstrap colour: success, secondary, warning, danger
+    message: str
+
+
+def plenary_held(year: int) -> bool:
+    return Meeting.objects.filter(
+        kind=Meeting.Kind.PLENARY,
+        status__in=[Meeting.Status.HELD, Meeting.Status.CLOSED],
+        starts_at__year=year,
+    ).exists()
+
+
+def compliance(today: datetime.date) -> list[Compliance]:
+    """联席会议每年至少召开一次 (三(一)): this year's state, and last year's if it was missed."""
+    result = []
+    last = today.year - 1
+    if not plenary_held(last) and Meeting.objects.filter(starts_at__year__lte=last).exists():
+        result.append(
+            Compliance(
+                last, False, "danger", f"{last}年未召开全体会议，不符合“每年至少召开一次”的要求。"
+            )
+        )
+    if plenary_held(today.year):
+        result.append(Compliance(today.year, True, "success", f"{today.year}年全体会议已召开。"))
+    elif (today.month, today.day) >= PLENARY_WARNING_FROM:
+        result.append(
+            Compliance(
+                today.year,
+                False,
+                "warning",
+                f"{today.year}年尚未召开全体会议，请在年底前组织召开。",
+            )
+        )
+    else:
+        result.append(
+            Compliance(today.year, False, "secondary", f"{today.year}年全体会议尚未召开。")
+        )
+    return result
+
+
+def silent_units(year: int) -> list[Unit]:
+    """Member units that sent no agenda item and no task feedback this year."""
+    spoke = set(
+        AgendaItem.objects.filter(submitted_at__year=year).values_list("unit_id", flat=True)
+    ) | set(Feedback.objects.filter(at__year=year).values_list("unit_id", flat=True))
+    units = Unit.objects.filter(active=True).exclude(kind=Unit.Kind.GOVERNMENT)
+    return [u for u in units if u.pk not in spoke]
+
+
+def overdue_by_unit(today: datetime.date, unit_id=None) -> list[tuple[Unit, int]]:
+    """Units with overdue, unfinished parts of open tasks, most overdue first."""
+    parts = TaskUnit.objects.filter(
+        task__status=Task.Status.OPEN, task__deadline__lt=today, done_at__isnull=True
+    )
+    if unit_id:
+        parts = parts.filter(unit_id=unit_id)
+    counts = parts.values("unit").annotate(n=Count("pk")).order_by("-n")
+    units = Unit.objects.in_bulk([c["unit"] for c in counts])
+    return [(units[c["unit"]], c["n"]) for c in counts]
+
+
+def open_escalations(unit_id=None):
+    escalations = Escalation.objects.filter(resolved_at__isnull=True).select_related("unit", "task")
+    return escalations.filter(unit_id=unit_id) if unit_id else escalations
+
+
+@dataclass
+class Bar:
+    unit: Unit
+    counts: dict  # light -> number
+    total: int
+
+    def segments(self, scale: float):
+        """(light, x, width, count) for an SVG stacked bar, in a fixed order."""
+        x = 0.0
+        for light in (Light.RED, Light.YELLOW, Light.GREEN, Light.CLOSED):
+            n = self.counts.get(light, 0)
+            if n:
+                width = n * scale
+                yield light, round(x, 2), round(width, 2), n
+                x += width
+
+
+def task_chart(today: datetime.date, unit_id=None) -> tuple[list[Bar], float]:
+    """Tasks by light per unit (each unit's own part): one query, bars scaled to 100."""
+    parts = TaskUnit.objects.all()
+    if unit_id:
+        parts = parts.filter(unit_id=unit_id)
+    closed = Q(task__status__in=[Task.Status.DONE, Task.Status.CLOSED]) | Q(done_at__isnull=False)
+    yellow_end = today + datetime.timedelta(days=3)
+    rows = parts.values("unit").annotate(
+        closed=Count("pk", filter=closed),
+        red=Count("pk", filter=~closed & Q(task__deadline__lt=today)),
+        yellow=Count(
+            "pk", filter=~closed & Q(task__deadline__gte=today, task__deadline__lte=yellow_end)
+        ),
+        green=Count(
+            "pk",
+            filter=~closed & (Q(task__deadline__gt=yellow_end) | Q(task__deadline__isnull=True)),
+        ),
+    )
+    units = Unit.objects.in_bulk([r["unit"] for r in rows])
+    bars = [
+        Bar(
+            units[r["unit"]],
+            {
+                Light.RED: r["red"],
+                Light.YELLOW: r["yellow"],
+                Light.GREEN: r["green"],
+                Light.CLOSED: r["closed"],
+            },
+            r["red"] + r["yellow"] + r["green"] + r["closed"],
+        )
+        for r in rows
+    ]
+    bars.sort(key=lambda b: (-b.counts[Light.RED], -b.total, b.unit.order))
+    biggest = max((b.total for b in bars), default=0)
+    return bars, (100 / biggest if biggest else 0)
+
+
+def unit_tasks(unit_id, today: datetime.date):
+    return (
+        Task.objects.with_light(today)
+        .filter(units__unit_id=unit_id, status=Task.Status.OPEN)
+        .select_related("lead_unit")
+        .order_by("deadline", "pk")
+        .distinct()
+    )
