@@ -8,7 +8,8 @@ import datetime
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from duties.models import Duty
+from duties import services as duties_services
+from duties.models import Duty, Escalation, Task
 from meetings import services
 from meetings.models import Meeting
 from members.models import Liaison, Person, Seat, Unit, User
@@ -139,16 +140,16 @@ def build_demo_year():
         ),
         decisions=[
             services.DecisionData(
-                text="同意城乡低保标准调整方案，由旗民政局牵头、旗财政局配合，于9月30日前完成标准调整并足额发放。",
+                text="同意城乡低保标准调整方案，由旗民政局牵头、旗财政局配合，按期完成标准调整并足额发放。",
                 lead_unit=_unit("旗民政局"),
                 responsible_units=[_unit("旗财政局")],
-                deadline=datetime.date(plenary_day.year, 9, 30),
+                deadline=today - datetime.timedelta(days=25),
             ),
             services.DecisionData(
-                text="建立困难学生教育救助快速响应机制，由旗教体局牵头，旗民政局、旗财政局配合，10月底前出台实施办法。",
+                text="建立困难学生教育救助快速响应机制，由旗教体局牵头，旗民政局、旗财政局配合，出台实施办法。",
                 lead_unit=_unit("旗教体局"),
                 responsible_units=[_unit("旗民政局"), _unit("旗财政局")],
-                deadline=datetime.date(plenary_day.year, 10, 31),
+                deadline=today - datetime.timedelta(days=5),
             ),
             services.DecisionData(
                 text="各镇人民政府进一步落实困难群众主动发现机制，每季度向办公室报送动态管理台账。",
@@ -156,7 +157,7 @@ def build_demo_year():
                 responsible_units=list(
                     Unit.objects.filter(kind=Unit.Kind.TOWN).exclude(name="阿勒腾席热镇")
                 ),
-                deadline=datetime.date(plenary_day.year, 12, 31),
+                deadline=today + datetime.timedelta(days=35),
             ),
         ],
     )
@@ -247,4 +248,88 @@ def build_demo_year():
         choice="comment",
         text="建议第十二条增加户籍核对的时限要求。",
     )
+    # 4. Supervision: tasks in every light, an extension request, one escalation of each level.
+    build_supervision(minutes, users, today)
     return {"plenary": plenary, "special": special, "written": written, "minutes": minutes}
+
+
+def build_supervision(minutes, users, today):
+    office, liaison, liaison2 = users["office"], users["liaison"], users["liaison2"]
+    low, school, towns = (
+        d.task for d in minutes.decisions.select_related("task").order_by("order")
+    )
+    # Red: 低保标准 is 25 days late; 民政局 reported, 财政局 has not.
+    duties_services.add_feedback(
+        low,
+        by=liaison,
+        text="调整方案已报旗政府常务会审定，待财政资金到位后发放。",
+        date=today - datetime.timedelta(days=20),
+    )
+    duties_services.request_extension(
+        low,
+        by=liaison,
+        new_deadline=today + datetime.timedelta(days=20),
+        reason="旗财政追加预算需经人大常委会审议。",
+    )
+    duties_services.escalate(
+        low,
+        by=office,
+        unit=_unit("旗财政局"),
+        level=Escalation.Level.NOTICE,
+        date=today - datetime.timedelta(days=10),
+        content="旗财政局承担的低保标准调整资金保障工作逾期未完成，也未反馈进展，予以通报。",
+    )
+    # Red too: the school mechanism; its lead unit was called to an interview.
+    duties_services.escalate(
+        school,
+        by=office,
+        unit=_unit("旗教体局"),
+        level=Escalation.Level.INTERVIEW,
+        date=today - datetime.timedelta(days=3),
+        content="就困难学生教育救助快速响应机制迟未出台进行约谈。",
+        attendees="刘建军（旗教体局副局长）、办公室工作人员",
+        agreed="两周内出台实施办法并报办公室备案。",
+    )
+    duties_services.escalate(
+        towns,
+        by=office,
+        unit=_unit("纳林陶亥镇"),
+        level=Escalation.Level.LISTED,
+        date=today - datetime.timedelta(days=2),
+        content="纳林陶亥镇连续两个季度未报送动态管理台账，挂牌督办。",
+        rectify_by=today + datetime.timedelta(days=15),
+    )
+    # Yellow: due in two days.
+    duties_services.create_task(
+        title="报送本年度社会救助资金使用情况公示材料",
+        source=Task.Source.OFFICE,
+        source_label="办公室交办",
+        lead_unit=_unit("旗民政局"),
+        responsible_units=[_unit("旗财政局")],
+        deadline=today + datetime.timedelta(days=2),
+        by=office,
+    )
+    # Closed: done by both units, closed by the lead unit.
+    done = duties_services.create_task(
+        title="联合开展冬季困难学生走访慰问",
+        source=Task.Source.OFFICE,
+        source_label="办公室交办",
+        lead_unit=_unit("旗教体局"),
+        responsible_units=[_unit("旗民政局")],
+        deadline=today - datetime.timedelta(days=1),
+        by=office,
+    )
+    duties_services.add_feedback(
+        done,
+        by=liaison,
+        text="已提供低保家庭学生名单 312 人。",
+        date=today - datetime.timedelta(days=6),
+    )
+    duties_services.mark_part_done(done, by=liaison)
+    duties_services.add_feedback(
+        done,
+        by=liaison2,
+        text="已走访慰问 312 人，发放慰问金。",
+        date=today - datetime.timedelta(days=2),
+    )
+    duties_services.complete_task(done, by=liaison2)

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from duties.models import Escalation, Extension, Task
 from meetings.models import AgendaItem, Meeting, Minutes
 from members.models import Liaison, Seat, User
 
@@ -99,6 +101,11 @@ def test_seed_demo_fills_a_believable_year(charter, settings):
     assert written.status == Meeting.Status.NOTIFIED
     assert 0 < written.opinions.count() < written.invited_units.count()
     assert Meeting.objects.count() == 3  # the second run added nothing
+    today = timezone.localdate()
+    lights = set(Task.objects.with_light(today).values_list("light", flat=True))
+    assert lights == {"red", "yellow", "green", "closed"}
+    assert Extension.objects.filter(status="pending").count() == 1
+    assert sorted(Escalation.objects.values_list("level", flat=True)) == [1, 2, 3]
 
 
 @pytest.mark.django_db

@@ -54,6 +54,9 @@ PAGES = [
     "/duties/?q=核对",
     "/duties/units/",
     "/duties/units/23/",
+    "/duties/tasks/",
+    "/duties/tasks/new/",
+    "/duties/escalations/",
 ]
 
 
