@@ -4,11 +4,15 @@ SECTIONS = {
     ("duties", "catalogue"): "duties",
     ("duties", "unit-list"): "units",
     ("duties", "unit-detail"): "units",
-    ("duties", "task-list"): "tasks",
+    ("duties", "task"): "tasks",
+    ("duties", "escalation"): "tasks",
+    ("duties", "extension"): "tasks",
+    ("duties", "feedback"): "tasks",
     ("meetings", "item"): "items",
     ("meetings", "material"): "items",
     ("meetings", "meeting"): "meetings",
     ("meetings", "minutes"): "minutes",
+    ("cases", None): "cases",
 }
 
 
@@ -19,6 +23,7 @@ NAV_ITEMS = [
     ("meetings", "meetings:meeting-list", "会议"),
     ("minutes", "meetings:minutes-list", "纪要"),
     ("tasks", "duties:task-list", "督办"),
+    ("cases", "cases:case-list", "个案"),
     ("duties", "duties:catalogue", "职责清单"),
     ("units", "duties:unit-list", "成员单位"),
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("members/", include("members.urls")),
     path("duties/", include("duties.urls")),
     path("meetings/", include("meetings.urls")),
+    path("cases/", include("cases.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,6 +11,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from cases import services as cases_services
+from cases.identity import make_id
 from duties import services as duties_services
 from meetings import services
 from members.models import Tenure, Unit
@@ -55,6 +57,10 @@ def _minutes(w):
 
 def _task(w):
     return [w["task"].pk]
+
+
+def _case(w):
+    return [w["case"].pk]
 
 
 # name -> (args from the world, GET expectations, POST expectations). Unlisted personas:
@@ -135,6 +141,34 @@ MATRIX = {
     "duties:escalation-list": (_no_args, READERS, READ_ONLY),
     "duties:escalation-detail": (lambda w: [w["escalation"].pk], OWN_UNIT, READ_ONLY),
     "duties:escalation-resolve": (lambda w: [w["escalation"].pk], OFFICE_ONLY_GET, OFFICE_POST),
+    # The case lives in 札萨克镇 and 民政局 (liaison's unit) was asked to verify it: it names
+    # 民政局, not 教体局 (liaison2) nor 财政局 (member).
+    "cases:case-list": (_no_args, READERS, READ_ONLY),
+    "cases:case-create": (_no_args, OFFICE, OFFICE),
+    "cases:case-export": (_no_args, OFFICE, {"office": 405}),
+    "cases:case-detail": (_case, OWN_UNIT, READ_ONLY),
+    "cases:case-full": (
+        _case,
+        {"office": 200, "liaison": 200, "liaison2": 404},
+        {"office": 405, "liaison": 405, "liaison2": 405},
+    ),
+    "cases:case-verify": (_case, OFFICE_ONLY_GET, OFFICE_POST),
+    "cases:case-submit": (_case, OFFICE_ONLY_GET, OFFICE_POST),
+    "cases:case-decide": (_case, OFFICE, OFFICE),
+    "cases:case-start": (_case, OFFICE_ONLY_GET, OFFICE_POST),
+    "cases:case-close": (_case, OFFICE_ONLY_GET, OFFICE_POST),
+    "cases:case-refuse": (_case, OFFICE_ONLY_GET, OFFICE_POST),
+    "cases:case-file": (
+        lambda w: [w["case"].pk, w["case_file"].pk],
+        {"office": 200, "leader": 404, "liaison": 200, "liaison2": 404, "member": 404},
+        READ_ONLY,
+    ),
+    "cases:verification-list": (_no_args, READERS, READ_ONLY),
+    "cases:verification-detail": (
+        lambda w: [w["verification"].pk],
+        OWN_UNIT,
+        {"office": 403, "leader": 403, "liaison": 200, "liaison2": 404, "member": 404},
+    ),
 }
 # Pages that anyone may open, signed in or not.
 PUBLIC = {"login": 200}
@@ -184,7 +218,28 @@ def build_world():
         date=datetime.date(2026, 7, 2),
         content="进度滞后，予以通报。",
     )
+    case = cases_services.register_case(
+        cases_services.CaseData(
+            applicant="王五",
+            id_number=make_id("152627", datetime.date(1970, 1, 1), 11),
+            phone="13900001111",
+            town=Unit.objects.get(name="札萨克镇"),
+            address="札萨克镇某村",
+            category="illness",
+            facts="因病致困",
+            requested_help="医疗救助",
+            found_by="active",
+        ),
+        by=office,
+        files=[SimpleUploadedFile("诊断.pdf", b"%PDF-1.4 d", content_type="application/pdf")],
+    )
+    verification = cases_services.request_verification(
+        case, by=office, unit=Unit.objects.get(name="旗民政局"), subject="低保"
+    )
     return {
+        "case": case,
+        "case_file": case.files.get(),
+        "verification": verification,
         "task": task,
         "feedback_file": feedback.files.get(),
         "extension": extension,

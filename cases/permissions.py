@@ -1,0 +1,89 @@
+"""Who may see a case, and who may see its personal data in full. One place.
+
+A unit sees a case only if the case names it: its town, a unit asked to verify, a unit given a
+measure. Everyone else gets 404. Full ID numbers and phones: the office, and liaisons of the
+named units; every such view is logged (services.view_full_record).
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from members.models import Unit
+from members.permissions import Role, has_role, is_office
+
+from .models import Case, Verification
+
+
+def sees_all_cases(user) -> bool:
+    return has_role(user, Role.OFFICE, Role.LEADER)
+
+
+def names_unit(unit_id) -> Q:
+    return Q(town_id=unit_id) | Q(verifications__unit_id=unit_id) | Q(measures__unit_id=unit_id)
+
+
+def cases_for_user(user):
+    cases = Case.objects.select_related("town")
+    if sees_all_cases(user):
+        return cases
+    if user.unit_id and has_role(user, Role.LIAISON, Role.MEMBER):
+        return cases.filter(pk__in=Case.objects.filter(names_unit(user.unit_id)).values("pk"))
+    return cases.none()
+
+
+def get_case_for_user(user, pk) -> Case:
+    try:
+        return cases_for_user(user).get(pk=pk)
+    except Case.DoesNotExist:
+        raise Http404("个案不存在。") from None
+
+
+def named_unit_ids(case) -> set[int]:
+    return (
+        {case.town_id}
+        | set(case.verifications.values_list("unit_id", flat=True))
+        | set(case.measures.values_list("unit_id", flat=True))
+    )
+
+
+def can_see_full(user, case) -> bool:
+    if is_office(user):
+        return True
+    return (
+        has_role(user, Role.LIAISON)
+        and user.unit_id is not None
+        and user.unit_id in named_unit_ids(case)
+    )
+
+
+def can_register(user) -> bool:
+    if is_office(user):
+        return True
+    return (
+        has_role(user, Role.LIAISON)
+        and user.unit_id is not None
+        and Unit.objects.filter(pk=user.unit_id, kind=Unit.Kind.TOWN).exists()
+    )
+
+
+def can_manage_cases(user) -> bool:
+    return is_office(user)
+
+
+def verifications_for_user(user, case=None):
+    """The office and leaders see every request; a unit sees only the requests sent to it."""
+    verifications = Verification.objects.select_related("case", "unit")
+    if case is not None:
+        verifications = verifications.filter(case=case)
+    if sees_all_cases(user):
+        return verifications
+    if user.unit_id and has_role(user, Role.LIAISON, Role.MEMBER):
+        return verifications.filter(unit_id=user.unit_id)
+    return verifications.none()
+
+
+def get_verification_for_user(user, pk) -> Verification:
+    try:
+        return verifications_for_user(user).get(pk=pk)
+    except Verification.DoesNotExist:
+        raise Http404("核对请求不存在。") from None

@@ -1,0 +1,320 @@
+"""Thin views over cases/services.py. Personal data is masked unless the full view is asked for."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST, require_safe
+
+from duties.models import Task
+from members.permissions import Role, role_required
+from members.xlsx import XLSX, workbook
+
+from . import permissions as perms
+from . import services
+from .forms import (
+    AnswerForm,
+    CaseForm,
+    MeasureFormSet,
+    MemberFormSet,
+    RefuseForm,
+    SubmitForm,
+    VerificationForm,
+)
+from .models import Case
+
+
+def _errors(form) -> str:
+    return " ".join(e for errs in form.errors.values() for e in errs)
+
+
+@role_required()
+@require_safe
+def case_list(request):
+    cases = perms.cases_for_user(request.user).annotate(
+        outstanding=Count("verifications", filter=Q(verifications__answered_at__isnull=True))
+    )
+    status = request.GET.get("status", "")
+    if status in Case.Status.values:
+        cases = cases.filter(status=status)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "cases": cases,
+            "status": status,
+            "statuses": Case.Status.choices,
+            "can_register": perms.can_register(request.user),
+            "can_export": perms.can_manage_cases(request.user),
+        },
+    )
+
+
+@role_required(Role.OFFICE, Role.LIAISON)
+def case_create(request):
+    user = request.user
+    if not perms.can_register(user):
+        raise PermissionDenied("只有办公室和各镇联络员可以登记个案。")
+    town = None if perms.can_manage_cases(user) else user.unit
+    form = CaseForm(request.POST or None, request.FILES or None, town=town)
+    household = MemberFormSet(request.POST or None, prefix="m")
+    if request.method == "POST" and form.is_valid() and household.is_valid():
+        d = form.cleaned_data
+        data = services.CaseData(
+            applicant=d["applicant"],
+            id_number=d["id_number"],
+            phone=d["phone"],
+            town=d["town"],
+            address=d["address"],
+            category=d["category"],
+            facts=d["facts"],
+            requested_help=d["requested_help"],
+            found_by=d["found_by"],
+            urgency=d["urgency"],
+            household=[
+                services.MemberData(**f.cleaned_data) for f in household.forms if f.has_changed()
+            ],
+        )
+        try:
+            case = services.register_case(data, by=user, files=d["files"])
+        except services.CasesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"个案已受理，编号 {case.number_label}。")
+            return redirect(case)
+    return render(request, "cases/case_form.html", {"form": form, "household": household})
+
+
+def _case_context(request, case, *, full: bool):
+    user = request.user
+    manage = perms.can_manage_cases(user)
+    return {
+        "case": case,
+        "full": full,
+        "can_see_full": perms.can_see_full(user, case),
+        "household": case.household.all(),
+        "steps": case.steps.select_related("by"),
+        "verifications": perms.verifications_for_user(user, case).select_related("answered_by"),
+        "measures": case.measures.select_related("unit", "task"),
+        "files": case.files.all(),
+        "access_log": case.access_log.select_related("user", "unit")[:50] if manage else None,
+        "can_manage": manage,
+        "verification_form": VerificationForm()
+        if manage and case.status in (Case.Status.RECEIVED, Case.Status.VERIFYING)
+        else None,
+        "submit_form": SubmitForm() if manage and case.status == Case.Status.VERIFYING else None,
+        "refuse_form": RefuseForm()
+        if manage and case.status not in (*Case.FINAL, Case.Status.IMPLEMENTING)
+        else None,
+        "task_done": Task.Status.OPEN,
+    }
+
+
+@role_required()
+@require_safe
+def case_detail(request, pk):
+    case = perms.get_case_for_user(request.user, pk)
+    return render(request, "cases/case_detail.html", _case_context(request, case, full=False))
+
+
+@role_required(Role.OFFICE, Role.LIAISON)
+@require_safe
+def case_full(request, pk):
+    """The unmasked record. Every view is logged and listed on the case for the office."""
+    case = perms.get_case_for_user(request.user, pk)
+    try:
+        services.view_full_record(case, by=request.user)
+    except services.CasesError as e:
+        raise PermissionDenied(str(e)) from e
+    response = render(request, "cases/case_detail.html", _case_context(request, case, full=True))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _case_action(request, pk, call, done, form_class=None):
+    case = perms.get_case_for_user(request.user, pk)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        messages.error(request, _errors(form))
+        return redirect(case)
+    try:
+        call(case, form.cleaned_data if form else {})
+    except services.CasesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, done)
+    return redirect(case)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def case_verify(request, pk):
+    return _case_action(
+        request,
+        pk,
+        lambda case, d: services.request_verification(case, by=request.user, **d),
+        "核对请求已发出。",
+        VerificationForm,
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def case_submit(request, pk):
+    return _case_action(
+        request,
+        pk,
+        lambda case, d: services.submit_for_deliberation(case, by=request.user, **d),
+        "已提请审议，个案已列入会议议程（只显示编号和化名）。",
+        SubmitForm,
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def case_start(request, pk):
+    return _case_action(
+        request,
+        pk,
+        lambda case, d: services.start_measures(case, by=request.user),
+        "救助措施已交办，列入督办台账。",
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def case_close(request, pk):
+    return _case_action(
+        request, pk, lambda case, d: services.close_case(case, by=request.user), "个案已办结。"
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def case_refuse(request, pk):
+    return _case_action(
+        request,
+        pk,
+        lambda case, d: services.refuse_case(case, by=request.user, **d),
+        "已决定不予救助。",
+        RefuseForm,
+    )
+
+
+@role_required(Role.OFFICE)
+def case_decide(request, pk):
+    case = perms.get_case_for_user(request.user, pk)
+    formset = MeasureFormSet(request.POST or None, prefix="x")
+    error = None
+    if request.method == "POST" and formset.is_valid():
+        measures = [
+            services.MeasureData(**f.cleaned_data) for f in formset.forms if f.has_changed()
+        ]
+        try:
+            services.record_decision(case, by=request.user, measures=measures)
+        except services.CasesError as e:
+            error = str(e)
+        else:
+            messages.success(request, "议定的救助措施已登记。")
+            return redirect(case)
+    return render(
+        request, "cases/case_decide.html", {"case": case, "formset": formset, "error": error}
+    )
+
+
+@role_required()
+@require_safe
+def case_file(request, pk, file_pk):
+    case = perms.get_case_for_user(request.user, pk)
+    if not perms.can_see_full(request.user, case):
+        raise Http404("文件不存在。")  # materials carry personal data
+    attachment = get_object_or_404(case.files, pk=file_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在。") from None
+    services.view_full_record(case, by=request.user)
+    return FileResponse(handle, as_attachment=True, filename=attachment.name)
+
+
+@role_required()
+@require_safe
+def verification_list(request):
+    """A unit's inbox of verification requests (the office sees all, outstanding first)."""
+    verifications = perms.verifications_for_user(request.user).order_by(
+        "answered_at", "-requested_at"
+    )
+    return render(request, "cases/verification_list.html", {"verifications": verifications})
+
+
+@role_required()
+def verification_detail(request, pk):
+    verification = perms.get_verification_for_user(request.user, pk)
+    form = AnswerForm(request.POST or None, initial={"answer": verification.answer})
+    can_answer = (
+        request.user.unit_id == verification.unit_id
+        and perms.has_role(request.user, Role.LIAISON)
+        and verification.case.status == Case.Status.VERIFYING
+    )
+    if request.method == "POST":
+        if not can_answer:
+            raise PermissionDenied("只有被请求核对单位的联络员可以答复。")
+        if form.is_valid():
+            try:
+                services.answer_verification(verification, by=request.user, **form.cleaned_data)
+            except services.CasesError as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, "核对结果已答复。")
+                return redirect("cases:verification-detail", pk=verification.pk)
+    return render(
+        request,
+        "cases/verification_detail.html",
+        {"v": verification, "case": verification.case, "form": form, "can_answer": can_answer},
+    )
+
+
+@role_required(Role.OFFICE)
+@require_safe
+def case_export(request):
+    """Cases to Excel: masked values only, for the office."""
+    cases = perms.cases_for_user(request.user).annotate(household_size=Count("household"))
+    rows = (
+        (
+            c.number_label,
+            c.deidentified_name,
+            c.masked_id,
+            c.masked_phone,
+            c.town.name,
+            c.get_category_display(),
+            c.get_found_by_display(),
+            c.get_urgency_display(),
+            c.get_status_display(),
+            c.household_size,
+            timezone.localtime(c.registered_at).replace(tzinfo=None),
+        )
+        for c in cases
+    )
+    content = workbook("急难救助个案", CASE_COLUMNS, rows)
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"急难救助个案-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+CASE_COLUMNS = [
+    ("编号", 18),
+    ("申请人", 10),
+    ("身份证号", 22),
+    ("联系电话", 14),
+    ("所在镇", 14),
+    ("困难类别", 10),
+    ("发现方式", 10),
+    ("紧急程度", 8),
+    ("状态", 10),
+    ("家庭人口", 8),
+    ("受理时间", 18),
+]
