@@ -31,6 +31,7 @@ EXTRA_LIAISONS = [
     ("liaison-renshe", "旗人力资源和社会保障局", "就业股股长"),
     ("liaison-zhengfuban", "旗人民政府办公室", "督查室主任"),
     ("liaison-yibao", "旗医疗保障局", "待遇保障股股长"),
+    ("liaison-ziran", "旗自然资源局", "不动产登记中心主任"),
 ]
 
 
@@ -250,6 +251,8 @@ def build_demo_year():
     )
     # 4. Supervision: tasks in every light, an extension request, one escalation of each level.
     build_supervision(minutes, users, today)
+    # 5. Urgent cases in different states; one deliberated in the written review of step 3.
+    build_cases(users, written, today)
     return {"plenary": plenary, "special": special, "written": written, "minutes": minutes}
 
 
@@ -333,3 +336,160 @@ def build_supervision(minutes, users, today):
         date=today - datetime.timedelta(days=2),
     )
     duties_services.complete_task(done, by=liaison2)
+
+
+# Fictitious people with well-formed (valid check digit) but invented ID numbers.
+DEMO_CASES = [
+    (
+        "张建国",
+        "152627",
+        datetime.date(1971, 4, 12),
+        "纳林陶亥镇",
+        "纳林陶亥镇新庙村三社",
+        "illness",
+        "户主突发脑出血住院治疗，已花费医疗费 12 万元，家中无其他劳动力。",
+        "大病医疗救助和临时生活救助。",
+        "active",
+    ),
+    (
+        "李秀兰",
+        "152627",
+        datetime.date(1958, 11, 3),
+        "札萨克镇",
+        "札萨克镇门克庆村二社",
+        "disaster",
+        "房屋因暴雨部分倒塌，老人独居。",
+        "住房修缮和临时安置。",
+        "applied",
+    ),
+    (
+        "王海军",
+        "152627",
+        datetime.date(1985, 7, 21),
+        "阿勒腾席热镇",
+        "阿勒腾席热镇某小区",
+        "emergency",
+        "家中突发火灾，妻子烧伤住院。",
+        "临时救助和医疗救助。",
+        "applied",
+    ),
+    (
+        "赵玉梅",
+        "152627",
+        datetime.date(1990, 2, 8),
+        "红庆河镇",
+        "红庆河镇某村",
+        "schooling",
+        "丈夫去世，两个孩子在读，家庭无稳定收入。",
+        "教育救助和低保。",
+        "active",
+    ),
+]
+
+
+def build_cases(users, written, today):
+    from cases import services as case_services
+    from cases.identity import make_id
+
+    office = users["office"]
+    cases = []
+    for i, (name, region, born, town, address, category, facts, ask, found) in enumerate(
+        DEMO_CASES, 1
+    ):
+        data = case_services.CaseData(
+            applicant=name,
+            id_number=make_id(region, born, 100 + i),
+            phone=f"1380477{i:04d}",
+            town=_unit(town),
+            address=address,
+            category=category,
+            facts=facts,
+            requested_help=ask,
+            found_by=found,
+            household=[
+                case_services.MemberData(
+                    f"{name[0]}小{'明红刚丽'[i - 1]}",
+                    "子女",
+                    make_id(region, datetime.date(2010 + i, 3, 1), 200 + i),
+                    "在校学生",
+                )
+            ],
+        )
+        cases.append(case_services.register_case(data, by=office))
+    illness, disaster, fire, school = cases
+    # Deliberated in the written review, measures handed out as tasks.
+    for unit, subject, answer in (
+        ("旗公安局", "户籍、车辆", "户籍人口 3 人，名下无机动车辆。"),
+        ("旗自然资源局", "房产", "名下仅有农村自建房一处。"),
+    ):
+        v = case_services.request_verification(
+            illness, by=office, unit=_unit(unit), subject=subject
+        )
+        case_services.answer_verification(v, by=_demo_liaison(unit), answer=answer)
+    case_services.submit_for_deliberation(illness, by=office, meeting=written)
+    # The fire: deliberated at once in its own written review, measures now tasks.
+    review = meeting_services_for_demo(office, fire, today)
+    case_services.record_decision(
+        fire,
+        by=office,
+        measures=[
+            case_services.MeasureData(
+                _unit("旗民政局"), "发放临时救助金", today + datetime.timedelta(days=7), 8000
+            ),
+            case_services.MeasureData(
+                _unit("旗医疗保障局"),
+                "落实医疗救助，一站式结算",
+                today + datetime.timedelta(days=20),
+                30000,
+            ),
+            case_services.MeasureData(
+                _unit("阿勒腾席热镇"), "协调临时安置住房", today + datetime.timedelta(days=3)
+            ),
+        ],
+    )
+    case_services.start_measures(fire, by=office)
+    del review
+    # Verifications outstanding: 税务 and 人社 have not answered yet.
+    case_services.request_verification(
+        disaster, by=office, unit=_unit("旗人力资源和社会保障局"), subject="社保、就业"
+    )
+    case_services.request_verification(disaster, by=office, unit=_unit("旗税务局"), subject="纳税")
+    # 不予救助.
+    case_services.request_verification(
+        school, by=office, unit=_unit("旗公安局"), subject="户籍、车辆"
+    )
+    case_services.refuse_case(
+        school, by=office, reason="经核对，家庭已纳入低保并享受教育资助，不属于急难救助范围。"
+    )
+    return cases
+
+
+def meeting_services_for_demo(office, case, today):
+    """A written review of one case, already finished (all answered), so measures can follow."""
+    from cases import services as case_services
+
+    v = case_services.request_verification(
+        case, by=office, unit=_unit("旗公安局"), subject="户籍、车辆"
+    )
+    case_services.answer_verification(
+        v, by=_demo_liaison("旗公安局"), answer="户籍人口 2 人，无车辆。"
+    )
+    review = services.create_meeting(
+        services.MeetingData(
+            kind=Meeting.Kind.WRITTEN,
+            title=f"{case.number_label}急难救助书面审议",
+            starts_at=_local(days=-4, hour=9),
+            invited_units=[_unit(n) for n in ("旗民政局", "旗医疗保障局", "阿勒腾席热镇")],
+            opinion_deadline=_local(days=-1, hour=17),
+        ),
+        by=office,
+    )
+    case_services.submit_for_deliberation(case, by=office, meeting=review)
+    services.notify_meeting(review, by=office)
+    services.hold_meeting(review, by=office)
+    return review
+
+
+def _demo_liaison(unit_name):
+    """The demo liaison of a unit (EXTRA_LIAISONS covers every unit the demo needs)."""
+    return User.objects.get(unit__name=unit_name, groups__name=Role.LIAISON.value)

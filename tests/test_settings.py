@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from cases.identity import validate_id
+from cases.models import Case, Verification
 from duties.models import Escalation, Extension, Task
 from meetings.models import AgendaItem, Meeting, Minutes
 from members.models import Liaison, Seat, User
@@ -97,15 +99,22 @@ def test_seed_demo_fills_a_believable_year(charter, settings):
     assert special.status == Meeting.Status.DRAFT
     states = set(AgendaItem.objects.values_list("status", flat=True))
     assert {"submitted", "returned", "accepted", "scheduled", "deliberated"} <= states
-    written = Meeting.objects.get(kind=Meeting.Kind.WRITTEN)
+    written = Meeting.objects.get(kind=Meeting.Kind.WRITTEN, title__contains="实施细则")
     assert written.status == Meeting.Status.NOTIFIED
     assert 0 < written.opinions.count() < written.invited_units.count()
-    assert Meeting.objects.count() == 3  # the second run added nothing
+    assert Meeting.objects.count() == 4  # the second run added nothing
     today = timezone.localdate()
     lights = set(Task.objects.with_light(today).values_list("light", flat=True))
     assert lights == {"red", "yellow", "green", "closed"}
     assert Extension.objects.filter(status="pending").count() == 1
     assert sorted(Escalation.objects.values_list("level", flat=True)) == [1, 2, 3]
+    case_states = set(Case.objects.values_list("status", flat=True))
+    assert {"submitted", "verifying", "implementing", "refused"} <= case_states
+    assert Verification.objects.filter(answered_at__isnull=True).exists()
+    assert Verification.objects.filter(answered_at__isnull=False).exists()
+    assert Task.objects.filter(source=Task.Source.CASE).count() == 3
+    for case in Case.objects.all():
+        validate_id(case.id_number)  # well-formed, invented
 
 
 @pytest.mark.django_db
