@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
-from duties.models import Duty
+from cases.models import Case, Verification
+from duties.models import Duty, Task
 from meetings.models import AgendaItem, Distribution, Meeting, Minutes
 from members.models import Seat, Unit
 from members.permissions import Role, has_role, is_leader, is_office, role_required
@@ -54,6 +55,21 @@ def _todo(user) -> list[tuple[str, int, str]]:
                 reverse("meetings:minutes-list"),
             ),
         ]
+    if is_office(user):
+        todo += [
+            (
+                "各单位未答复的个案核对",
+                Verification.objects.filter(answered_at__isnull=True).count(),
+                reverse("cases:verification-list"),
+            ),
+            (
+                "措施已全部完成、可以办结的个案",
+                Case.objects.filter(status=Case.Status.IMPLEMENTING)
+                .exclude(measures__task__status=Task.Status.OPEN)
+                .count(),
+                reverse("cases:case-list") + "?status=implementing",
+            ),
+        ]
     if is_leader(user):
         todo.append(
             (
@@ -88,6 +104,11 @@ def _todo(user) -> list[tuple[str, int, str]]:
                 .exclude(opinions__unit_id=user.unit_id)
                 .count(),
                 reverse("meetings:meeting-list"),
+            ),
+            (
+                "待答复的个案核对请求",
+                Verification.objects.filter(unit_id=user.unit_id, answered_at__isnull=True).count(),
+                reverse("cases:verification-list"),
             ),
         ]
     return todo

@@ -31,3 +31,36 @@ def test_each_role_sees_what_waits_for_it(client, office, leader, liaison, liais
     assert todo_count(client.get(reverse("home")).content.decode(), "待签收的纪要") == 0
     client.force_login(leader)
     assert todo_count(client.get(reverse("home")).content.decode(), "待审签的纪要") == 0
+
+
+def test_a_verifying_unit_sees_the_request_waiting_for_it(client, office, charter):
+    import datetime
+
+    from cases import services as case_services
+    from cases.identity import make_id
+    from members.models import Unit
+    from members.permissions import Role
+    from tests.factories import make_user
+
+    police = make_user("police", Role.LIAISON, "旗公安局")
+    case = case_services.register_case(
+        case_services.CaseData(
+            applicant="王五",
+            id_number=make_id("152627", datetime.date(1970, 1, 1), 1),
+            phone="",
+            town=Unit.objects.get(name="札萨克镇"),
+            address="某村",
+            category="illness",
+            facts="因病",
+            requested_help="救助",
+            found_by="active",
+        ),
+        by=office,
+    )
+    case_services.request_verification(
+        case, by=office, unit=Unit.objects.get(name="旗公安局"), subject="户籍"
+    )
+    client.force_login(police)
+    assert todo_count(client.get(reverse("home")).content.decode(), "待答复的个案核对请求") == 1
+    client.force_login(office)
+    assert todo_count(client.get(reverse("home")).content.decode(), "各单位未答复的个案核对") == 1
