@@ -1,9 +1,9 @@
 """The meetings pages through the client: forms, messages, what each role sees."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from meetings import services
