@@ -1,8 +1,11 @@
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from . import services
 from .forms import RosterDateForm, SuccessionForm
@@ -58,3 +61,22 @@ def seat_succession(request, pk):
         "members/seat_succession.html",
         {"seat": seat, "current": current, "form": form},
     )
+
+
+@role_required(Role.OFFICE)
+@require_safe
+def lockout_list(request):
+    """Accounts locked out by repeated wrong passwords (django-axes), for the office to lift."""
+    attempts = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).order_by("-attempt_time")
+    return render(request, "members/lockout_list.html", {"attempts": attempts})
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def lockout_reset(request, pk):
+    attempt = get_object_or_404(AccessAttempt, pk=pk)
+    axes_reset(ip=attempt.ip_address, username=attempt.username)
+    messages.success(request, f"已解除“{attempt.username}”的登录锁定。")
+    return redirect("members:lockout-list")

@@ -6,6 +6,7 @@ A new URL pattern fails `test_every_url_pattern_is_in_the_matrix` until it has i
 import datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
@@ -70,6 +71,8 @@ MATRIX = {
     "members:roster": (_no_args, READERS, READ_ONLY),
     "members:seat-detail": (_seat, READERS, READ_ONLY),
     "members:seat-succession": (_seat, OFFICE, OFFICE_POST),
+    "members:lockout-list": (_no_args, OFFICE, {"office": 405}),
+    "members:lockout-reset": (lambda w: [w["lockout"].pk], OFFICE_ONLY_GET, OFFICE_POST),
     "duties:catalogue": (_no_args, READERS, READ_ONLY),
     "duties:unit-list": (_no_args, READERS, READ_ONLY),
     "duties:unit-detail": (lambda w: [w["unit"]], READERS, READ_ONLY),
@@ -236,7 +239,18 @@ def build_world():
     verification = cases_services.request_verification(
         case, by=office, unit=Unit.objects.get(name="旗民政局"), subject="低保"
     )
+    lockout = AccessAttempt.objects.create(
+        username="leader",
+        ip_address="10.0.0.9",
+        user_agent="Mozilla",
+        http_accept="*/*",
+        path_info="/accounts/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
     return {
+        "lockout": lockout,
         "case": case,
         "case_file": case.files.get(),
         "verification": verification,
@@ -293,6 +307,8 @@ def test_get(client, personas, world, persona, name):
     url = reverse(name, args=args(world))
     response = client.get(url)
     assert response.status_code == expected(get_table, persona), url
+    if response.get("Content-Type", "").startswith("text/html"):
+        assert "script-src 'self'" in response.get("Content-Security-Policy", ""), url
     if response.status_code == 302 and persona in ("anonymous", "inactive"):
         assert response["Location"].startswith(reverse("login"))
 

@@ -19,7 +19,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             call_command("loaddata", "charter", verbosity=0)
             # loaddata writes no history rows; give each record its first one.
-            call_command("populate_history", "--auto", verbosity=0, stdout=io.StringIO(), stderr=io.StringIO())
+            call_command(
+                "populate_history",
+                "--auto",
+                verbosity=0,
+                stdout=io.StringIO(),
+                stderr=io.StringIO(),
+            )
         self.stdout.write(
             self.style.SUCCESS(f"已载入《制度》名单：{Seat.objects.count()} 个席位。")
         )
