@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint setup clean
+.PHONY: run test lint setup clean backup restore
 
 $(VENV)/bin/python:
 	@python=$$(scripts/find-python) || exit 1; \
@@ -39,5 +39,19 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# Database and stored files in one archive under backups/; restore checks every table and file.
+backup: $(VENV)/.installed-app
+	$(PY) manage.py backup
+
+restore: $(VENV)/.installed-app
+	@test -n "$(FILE)" || (echo "用法：make restore FILE=backups/jiuzhu-….tar.gz" && exit 2)
+	$(PY) manage.py restore "$(FILE)" --yes
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Times the minutes PDF (2 and 20 pages, cold and warm) against issue 4's targets; needs a
+# migrated database with the charter loaded (make setup, or migrate + load_charter).
+.PHONY: bench-pdf
+bench-pdf: $(VENV)/.installed-test
+	$(PY) manage.py bench_pdf

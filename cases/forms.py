@@ -79,13 +79,27 @@ class CaseForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label="姓名", max_length=30)
-    relation = forms.CharField(label="与申请人关系", max_length=20)
-    id_number = IDNumberField(label="身份证号")
+    """One household member; a row left blank is skipped, a row begun must be complete."""
+
+    name = forms.CharField(label="姓名", max_length=30, required=False)
+    relation = forms.CharField(label="与申请人关系", max_length=20, required=False)
+    id_number = IDNumberField(label="身份证号", required=False)
     condition = forms.CharField(label="健康/就业等情况", max_length=200, required=False)
 
+    def clean(self):
+        data = super().clean()
+        if any(data.get(f) for f in ("name", "relation", "id_number", "condition")):
+            for f, label in (
+                ("name", "姓名"),
+                ("relation", "与申请人关系"),
+                ("id_number", "身份证号"),
+            ):
+                if not data.get(f) and f not in self.errors:
+                    self.add_error(f, f"请填写家庭成员的{label}。")
+        return data
 
-MemberFormSet = forms.formset_factory(MemberForm, extra=3, max_num=20)
+
+MemberFormSet = forms.formset_factory(MemberForm, extra=6, max_num=20)
 
 
 class VerificationForm(forms.Form):
@@ -117,7 +131,7 @@ class AnswerForm(forms.Form):
 
 class SubmitForm(forms.Form):
     meeting = forms.ModelChoiceField(
-        label="提交审议的会议",
+        label="提请审议的会议",
         queryset=Meeting.objects.filter(
             kind__in=[Meeting.Kind.SPECIAL, Meeting.Kind.WRITTEN],
             status__in=[Meeting.Status.DRAFT, Meeting.Status.NOTIFIED],

@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from duties.models import Task
+from meetings.models import AgendaItem
 from members.permissions import Role, role_required
 from members.xlsx import XLSX, workbook
 
@@ -109,7 +110,14 @@ def _case_context(request, case, *, full: bool):
         "refuse_form": RefuseForm()
         if manage and case.status not in (*Case.FINAL, Case.Status.IMPLEMENTING)
         else None,
-        "task_done": Task.Status.OPEN,
+        "can_decide": manage
+        and case.status == Case.Status.SUBMITTED
+        and case.agenda_item is not None
+        and case.agenda_item.status == AgendaItem.Status.DELIBERATED,
+        "can_close": manage
+        and case.status == Case.Status.IMPLEMENTING
+        and not case.measures.filter(task__status=Task.Status.OPEN).exists(),
+        "outstanding": case.verifications.filter(answered_at__isnull=True).count(),
     }
 
 

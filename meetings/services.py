@@ -126,7 +126,9 @@ def submit_office_item(*, by, unit, title, background, proposal) -> AgendaItem:
         proposal=proposal,
         status=AgendaItem.Status.ACCEPTED,
     )
-    AgendaStep.objects.create(item=item, action=AgendaStep.Action.SUBMITTED, by=by, comment="办公室提出")
+    AgendaStep.objects.create(
+        item=item, action=AgendaStep.Action.SUBMITTED, by=by, comment="办公室提出"
+    )
     AgendaStep.objects.create(item=item, action=AgendaStep.Action.ACCEPTED, by=by)
     return item
 

@@ -338,6 +338,8 @@ TRANSITIONS = {
 def meeting_transition(request, pk, action):
     meeting = perms.get_meeting_for_user(request.user, pk)
     service, done = TRANSITIONS[action]
+    if action == "hold" and meeting.is_written:
+        done = "书面审议已结束。"
     try:
         service(meeting, by=request.user)
     except services.MeetingsError as e:

@@ -139,6 +139,10 @@ STORAGES = {
 # Uploaded files are never served from a public URL: only permission-checked views read them.
 MEDIA_ROOT = Path(env("JIUZHU_MEDIA_ROOT", str(BASE_DIR / "media")))
 
+# Extra folders of licensed fonts (仿宋_GB2312, 方正小标宋简体, …) for the minutes PDF, e.g.
+# JIUZHU_PDF_FONT_DIRS=/srv/jiuzhu/fonts. Never inside static/ (collectstatic would publish them).
+PDF_FONT_DIRS = [d for d in (env("JIUZHU_PDF_FONT_DIRS") or "").split(":") if d]
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

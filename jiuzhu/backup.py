@@ -1,0 +1,196 @@
+"""Backups that restore: the database and the stored files (materials, issued PDFs), in one archive.
+
+An archive (.tar.gz) holds:
+  database.sqlite3 or database.pgdump   the database (SQLite backup API, or pg_dump -Fc)
+  media/...                             every stored file, as stored
+  manifest.json                         row count and checksum of every table, SHA-256 of every file
+
+Restoring writes the database and files to the target, then checks them against the manifest.
+"""
+
+import datetime
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from django.apps import apps
+from django.db import connections
+
+
+class BackupError(Exception):
+    """str(e) is the Chinese message the operator sees."""
+
+
+def tables() -> dict[str, str]:
+    """Every table of the project's models, with its primary-key column (a unique order)."""
+    names = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.managed and not model._meta.proxy:
+            names[model._meta.db_table] = model._meta.pk.column
+    return dict(sorted(names.items()))
+
+
+def open_database(settings_dict):
+    """A connection of its own to the database `settings_dict` describes (e.g. a restore target)."""
+    from django.db import DEFAULT_DB_ALIAS
+    from django.db.utils import load_backend
+
+    backend = load_backend(settings_dict["ENGINE"])
+    return backend.DatabaseWrapper(dict(settings_dict), alias=f"{DEFAULT_DB_ALIAS}-restore")
+
+
+def table_checksums(connection=None) -> dict[str, dict]:
+    """Row count and a SHA-256 over every row (in primary-key order) of every table."""
+    connection = connection or connections["default"]
+    existing = set(connection.introspection.table_names())
+    result = {}
+    with connection.cursor() as cursor:
+        for table, pk in tables().items():
+            if table not in existing:
+                continue
+            quoted, order = connection.ops.quote_name(table), connection.ops.quote_name(pk)
+            cursor.execute(f"SELECT * FROM {quoted} ORDER BY {order}")  # noqa: S608 — our names
+            digest, count = hashlib.sha256(), 0
+            for row in cursor.fetchall():
+                digest.update(repr(tuple(_canonical(v) for v in row)).encode())
+                count += 1
+            result[table] = {"rows": count, "sha256": digest.hexdigest()}
+    return result
+
+
+def _canonical(value):
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, memoryview | bytes):
+        return hashlib.sha256(bytes(value)).hexdigest()
+    return str(value) if value is not None else None
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    root = Path(root)
+    if not root.exists():
+        return {}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _pg_env(settings_dict) -> dict:
+    env = dict(os.environ)
+    for key, var in (
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("USER", "PGUSER"),
+        ("PASSWORD", "PGPASSWORD"),
+    ):
+        if settings_dict.get(key):
+            env[var] = str(settings_dict[key])
+    return env
+
+
+def create_backup(path: Path, *, media_root: Path, alias="default") -> dict:
+    connection = connections[alias]
+    manifest = {
+        "created": datetime.datetime.now(datetime.UTC).isoformat(),
+        "vendor": connection.vendor,
+        "tables": table_checksums(connection),
+        "files": file_hashes(media_root),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        if connection.vendor == "sqlite":
+            db_file = tmp / "database.sqlite3"
+            connection.ensure_connection()
+            target = sqlite3.connect(db_file)
+            with target:
+                connection.connection.backup(target)
+            target.close()
+        elif connection.vendor == "postgresql":
+            db_file = tmp / "database.pgdump"
+            s = connection.settings_dict
+            result = subprocess.run(
+                ["pg_dump", "-Fc", "--no-owner", "-f", str(db_file), s["NAME"]],
+                env=_pg_env(s),
+                capture_output=True,
+                text=True,
+            )
+            if result.returncode:
+                raise BackupError(f"pg_dump 失败：{result.stderr.strip()}")
+        else:
+            raise BackupError(f"不支持的数据库：{connection.vendor}")
+        with tarfile.open(path, "w:gz") as tar:
+            tar.add(db_file, arcname=db_file.name)
+            if Path(media_root).exists():
+                tar.add(media_root, arcname="media")
+            data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+            info = tarfile.TarInfo("manifest.json")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return manifest
+
+
+def restore_backup(path: Path, *, settings_dict: dict, media_root: Path) -> dict:
+    """Restore into the database described by `settings_dict` and into `media_root`."""
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "r:gz") as tar:
+        tar.extractall(tmp, filter="data")
+        tmp = Path(tmp)
+        manifest = json.loads((tmp / "manifest.json").read_text())
+        engine = settings_dict["ENGINE"]
+        if "sqlite3" in engine:
+            if manifest["vendor"] != "sqlite":
+                raise BackupError("这是 PostgreSQL 的备份，不能恢复到 SQLite。")
+            source = sqlite3.connect(tmp / "database.sqlite3")
+            target = sqlite3.connect(settings_dict["NAME"])
+            with target:
+                source.backup(target)
+            source.close()
+            target.close()
+        elif "postgresql" in engine:
+            if manifest["vendor"] != "postgresql":
+                raise BackupError("这是 SQLite 的备份，不能恢复到 PostgreSQL。")
+            result = subprocess.run(
+                [
+                    "pg_restore",
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "-d",
+                    settings_dict["NAME"],
+                    str(tmp / "database.pgdump"),
+                ],
+                env=_pg_env(settings_dict),
+                capture_output=True,
+                text=True,
+            )
+            if result.returncode:
+                raise BackupError(f"pg_restore 失败：{result.stderr.strip()}")
+        else:
+            raise BackupError(f"不支持的数据库：{engine}")
+        media_root = Path(media_root)
+        if (tmp / "media").exists():
+            media_root.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(tmp / "media", media_root, dirs_exist_ok=True)
+    return manifest
+
+
+def verify(manifest: dict, *, connection, media_root: Path) -> list[str]:
+    """Differences between a restored database and files and the manifest (empty: identical)."""
+    problems = []
+    restored = table_checksums(connection)
+    for table, expected in manifest["tables"].items():
+        if restored.get(table) != expected:
+            problems.append(f"表 {table} 不一致：备份 {expected}，恢复后 {restored.get(table)}")
+    files = file_hashes(media_root)
+    for name, sha in manifest["files"].items():
+        if files.get(name) != sha:
+            problems.append(f"文件 {name} 缺失或内容不一致")
+    return problems
