@@ -5,7 +5,8 @@ import datetime
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from duties.models import Task
+from cases.models import Case, Verification
+from duties.models import Escalation, Extension, Feedback, Task
 from meetings import services
 from meetings.models import (
     AgendaItem,
@@ -113,5 +114,10 @@ def db_snapshot():
         "minutes": rows(Minutes, "status", "number", "version", "summary"),
         "minutes_steps": MinutesStep.objects.count(),
         "distributions": rows(Distribution, "acknowledged_at", "download_count"),
-        "tasks": Task.objects.count(),
+        "tasks": rows(Task, "status", "deadline", "title"),
+        "feedback": rows(Feedback, "text"),
+        "extensions": rows(Extension, "status", "reason"),
+        "escalations": rows(Escalation, "content"),
+        "cases": rows(Case, "status", "applicant"),
+        "verifications": rows(Verification, "subject", "answer"),
     }
