@@ -179,3 +179,74 @@ def test_a_connection_killed_mid_transaction_leaves_no_partial_write(people):
     assert client.get("/meetings/minutes/").status_code == 200
     services.issue_minutes(minutes, by=office)
     assert Minutes.objects.get(pk=minutes.pk).number == 1
+
+
+def test_two_liaisons_finishing_one_part_finish_it_once(people, charter):
+    office, liaison = people["office"], people["liaison"]
+    liaison_b = make_user("liaison-b", Role.LIAISON, "旗民政局")
+    task = duties_services.create_task(
+        title="t", source=Task.Source.OFFICE, lead_unit=Unit.objects.get(name="旗民政局"), by=office
+    )
+    import datetime
+
+    duties_services.add_feedback(task, by=liaison, text="已完成", date=datetime.date(2026, 1, 5))
+    part = task.units.get()
+    history_before = part.history.count()
+    results = race(2, lambda i: duties_services.mark_part_done(task, by=(liaison, liaison_b)[i]))
+    winners = [r for r in results if not isinstance(r, Exception)]
+    assert len(winners) == 1, results
+    assert all(
+        isinstance(r, duties_services.DutiesError) or is_lock_refusal(r)
+        for r in results
+        if isinstance(r, Exception)
+    )
+    part.refresh_from_db()
+    assert part.done_by == winners[0].done_by
+    assert part.history.count() == history_before + 1
+
+
+def test_two_clerks_recording_a_cases_decision_record_it_once(people):
+    import datetime
+
+    from cases import services as case_services
+    from cases.identity import make_id
+    from cases.models import Case, Measure
+
+    office, office2 = people["office"], people["office2"]
+    police = make_user("police", Role.LIAISON, "旗公安局")
+    case = case_services.register_case(
+        case_services.CaseData(
+            applicant="王五",
+            id_number=make_id("152627", datetime.date(1970, 1, 1), 1),
+            phone="",
+            town=Unit.objects.get(name="札萨克镇"),
+            address="某村",
+            category="illness",
+            facts="因病",
+            requested_help="救助",
+            found_by="active",
+        ),
+        by=office,
+    )
+    v = case_services.request_verification(
+        case, by=office, unit=Unit.objects.get(name="旗公安局"), subject="户籍"
+    )
+    case_services.answer_verification(v, by=police, answer="无")
+    from tests.factories import aware, make_meeting
+
+    meeting = make_meeting(office, kind="special", units=("旗民政局",), starts_at=aware(2026, 6, 1))
+    case_services.submit_for_deliberation(case, by=office, meeting=meeting)
+    services.notify_meeting(meeting, by=office)
+    services.hold_meeting(meeting, by=office)
+    history_before = Case.history.filter(id=case.pk).count()
+
+    def decide(i):
+        measure = case_services.MeasureData(
+            Unit.objects.get(name="旗民政局"), f"第{i}位登记的措施", datetime.date(2099, 1, 1)
+        )
+        return case_services.record_decision(case, by=(office, office2)[i], measures=[measure])
+
+    results = race(2, decide)
+    assert sum(isinstance(r, Case) for r in results) == 1, results
+    assert Measure.objects.filter(case=case).count() == 1
+    assert Case.history.filter(id=case.pk).count() == history_before + 1
