@@ -559,7 +559,10 @@ def minutes_edit(request, pk):
 def _minutes_action(request, pk, action, done):
     minutes = perms.get_minutes_for_user(request.user, pk)
     form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("meetings:minutes-detail", pk=minutes.pk)
+    comment = form.cleaned_data["comment"]
     try:
         if action in (services.approve_minutes, services.return_minutes):
             action(minutes, by=request.user, comment=comment)

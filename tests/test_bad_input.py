@@ -20,7 +20,14 @@ from meetings import services
 from meetings.models import AgendaItem, Attendance
 from members.models import Person, Tenure, Unit
 from members.permissions import Role
-from tests.factories import db_snapshot, held_meeting_with_item, make_item, make_user
+from tests.factories import (
+    aware,
+    db_snapshot,
+    held_meeting_with_item,
+    make_item,
+    make_meeting,
+    make_user,
+)
 
 EXAMPLES = 40  # per form; reported in the closing note
 
@@ -92,8 +99,44 @@ def world(django_db_setup, django_db_blocker):
             ),
             by=office,
         )
+        leader = make_user("leader2", Role.LEADER, "旗人民政府")
+        written = make_meeting(office, kind="written", opinion_deadline=aware(2099, 1, 1))
+        services.review_item(make_item(liaison), by=office, action="accept")
+        services.schedule_item(
+            AgendaItem.objects.filter(status="accepted").first(), by=office, meeting=written
+        )
+        services.notify_meeting(written, by=office)
+        submitted = services.create_minutes(held_meeting_with_item(office, liaison), by=office)
+        services.save_minutes(
+            submitted,
+            by=office,
+            version=1,
+            summary="概况",
+            decisions=[services.DecisionData("事项", Unit.objects.get(name="旗民政局"), [])],
+        )
+        services.submit_minutes(submitted, by=office)
+        extension = duties_services.request_extension(
+            task, by=liaison, new_deadline=datetime.date(2099, 1, 1), reason="资金"
+        )
+        escalation = duties_services.escalate(
+            task,
+            by=office,
+            unit=Unit.objects.get(name="旗民政局"),
+            level=1,
+            date=datetime.date(2026, 7, 1),
+            content="通报",
+        )
+        verification = case_services.request_verification(
+            case, by=office, unit=Unit.objects.get(name="旗民政局"), subject="低保"
+        )
         data = {
             "office": office,
+            "leader": leader,
+            "written": written,
+            "submitted_minutes": submitted,
+            "extension": extension,
+            "escalation": escalation,
+            "verification": verification,
             "liaison": liaison,
             "item": item,
             "meeting": meeting,
@@ -388,3 +431,146 @@ def test_login_form(world, username, password):
         assert response.status_code < 500
         transaction.set_rollback(True)
     assert Person.objects.exists()
+
+
+def no_check(data):
+    """Accepted: nothing more to compare than that it did not fail or change more than it should."""
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(choice=maybe(st.sampled_from(["agree", "disagree", "comment"])), opinion=text)
+def test_opinion_form(world, choice, opinion):
+    def stored(data):
+        assert world["written"].opinions.get(unit__name="旗民政局").text == data["text"].strip()
+
+    url = reverse("meetings:meeting-opinion", args=[world["written"].pk])
+    post_in_savepoint(world["liaison"], url, {"choice": choice, "text": opinion}, stored)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(status=maybe(st.sampled_from(["present", "leave", "delegate"])), name=text, post=text)
+def test_attendance_form(world, status, name, post):
+    rows = world["meeting"].attendances.filter(seat__isnull=False)
+    data = {f"a{r.pk}-status": "present" for r in rows}
+    first = rows.first()
+    data.update(
+        {
+            f"a{first.pk}-status": status,
+            f"a{first.pk}-delegate_name": name,
+            f"a{first.pk}-delegate_post": post,
+        }
+    )
+
+    def stored(posted):
+        row = Attendance.objects.get(pk=first.pk)
+        if row.status == "delegate":
+            assert row.delegate_name == name.strip()
+
+    url = reverse("meetings:meeting-attendance", args=[world["meeting"].pk])
+    post_in_savepoint(world["office"], url, data, stored)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(comment=text, action=st.sampled_from(["minutes-approve", "minutes-return"]))
+def test_minutes_review_comment(world, comment, action):
+    def stored(data):
+        assert world["submitted_minutes"].steps.latest("pk").comment == data["comment"].strip()
+
+    url = reverse(f"meetings:{action}", args=[world["submitted_minutes"].pk])
+    post_in_savepoint(world["leader"], url, {"comment": comment}, stored)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(decision=maybe(st.sampled_from(["approve", "refuse"])), comment=text)
+def test_extension_decision_form(world, decision, comment):
+    def stored(data):
+        assert world["extension"].__class__.objects.get(
+            pk=world["extension"].pk
+        ).decision_comment == (data["comment"].strip())
+
+    url = reverse("duties:extension-decide", args=[world["extension"].pk])
+    post_in_savepoint(world["office"], url, {"decision": decision, "comment": comment}, stored)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(reason=text, which=st.sampled_from(["task-close", "escalation-resolve", "case-refuse"]))
+def test_reason_forms(world, reason, which):
+    url, field, obj = {
+        "task-close": ("duties:task-close", "reason", world["task"]),
+        "escalation-resolve": ("duties:escalation-resolve", "resolution", world["escalation"]),
+        "case-refuse": ("cases:case-refuse", "reason", world["case"]),
+    }[which]
+
+    def stored(data):
+        obj.refresh_from_db()
+        stored_value = getattr(
+            obj,
+            {
+                "task-close": "close_reason",
+                "escalation-resolve": "resolution",
+                "case-refuse": "refuse_reason",
+            }[which],
+        )
+        assert stored_value == data[field].strip()
+
+    post_in_savepoint(world["office"], reverse(url, args=[obj.pk]), {field: reason}, stored)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(answer=text)
+def test_verification_answer_form(world, answer):
+    def stored(data):
+        world["verification"].refresh_from_db()
+        assert world["verification"].answer == data["answer"].strip()
+
+    url = reverse("cases:verification-detail", args=[world["verification"].pk])
+    post_in_savepoint(world["liaison"], url, {"answer": answer}, stored)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(unit=unit_ids, description=text, amount=maybe(st.just("5000")), deadline=future)
+def test_case_measures_form(world, unit, description, amount, deadline):
+    data = {
+        "x-TOTAL_FORMS": "1",
+        "x-INITIAL_FORMS": "0",
+        "x-0-unit": unit,
+        "x-0-description": description,
+        "x-0-amount": amount,
+        "x-0-deadline": deadline,
+    }
+    post_in_savepoint(
+        world["office"], reverse("cases:case-decide", args=[world["case"].pk]), data, no_check
+    )
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(title=text, background=text, proposal=text, version=maybe(st.just("1")))
+def test_agenda_item_edit_form(world, title, background, proposal, version):
+    def stored(data):
+        item = AgendaItem.objects.get(pk=world["item"].pk)
+        assert (item.title, item.background) == (data["title"].strip(), data["background"].strip())
+
+    data = {"title": title, "background": background, "proposal": proposal, "version": version}
+    post_in_savepoint(
+        world["liaison"], reverse("meetings:item-edit", args=[world["item"].pk]), data, stored
+    )
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(meeting=maybe(st.integers(1, 5).map(str)))
+def test_schedule_form(world, meeting):
+    post_in_savepoint(
+        world["office"],
+        reverse("meetings:item-schedule", args=[world["item"].pk]),
+        {"meeting": meeting},
+        no_check,
+    )
