@@ -7,7 +7,6 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +14,7 @@ from duties import services as duties_services
 from duties.models import Task
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
-from members.files import check_material
+from members.files import store_uploads
 from members.models import Unit
 from members.permissions import Role, has_role
 from members.sequences import next_number
@@ -128,16 +127,13 @@ def register_case(data: CaseData, *, by, files=()) -> Case:
 
 
 def add_files(case, *, by, files):
-    for upload in files or []:
-        try:
-            sha = check_material(upload)
-        except ValidationError as e:
-            raise CasesError(e.messages[0]) from e
-        attachment = CaseFile(
+    store_uploads(
+        files,
+        lambda upload, sha: CaseFile(
             case=case, name=upload.name, size=upload.size, sha256=sha, uploaded_by=by
-        )
-        attachment.file.save(sha, upload, save=False)
-        attachment.save()
+        ),
+        CasesError,
+    )
 
 
 @transaction.atomic

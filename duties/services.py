@@ -5,11 +5,10 @@ Refusals raise DutiesError with the Chinese message the user sees, and change no
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from members.files import check_material
+from members.files import store_uploads
 from members.models import Unit
 from members.sequences import next_number
 
@@ -88,14 +87,13 @@ def add_feedback(task, *, by, text, date, files=()) -> Feedback:
     if date > timezone.localdate():
         raise DutiesError("反馈日期不能晚于今天。")
     feedback = Feedback.objects.create(task=task, unit=part.unit, text=text, date=date, by=by)
-    for upload in files or []:
-        try:
-            sha = check_material(upload)
-        except ValidationError as e:
-            raise DutiesError(e.messages[0]) from e
-        attachment = FeedbackFile(feedback=feedback, name=upload.name, size=upload.size, sha256=sha)
-        attachment.file.save(sha, upload, save=False)
-        attachment.save()
+    store_uploads(
+        files,
+        lambda upload, sha: FeedbackFile(
+            feedback=feedback, name=upload.name, size=upload.size, sha256=sha
+        ),
+        DutiesError,
+    )
     return feedback
 
 

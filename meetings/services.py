@@ -9,7 +9,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from duties import services as duties_services
 from duties.models import Duty, Task
-from members.files import check_material
+from members.files import store_uploads
 from members.models import Seat, Tenure, Unit
 from members.sequences import next_number
 
@@ -80,16 +79,13 @@ def _check_duty(duty: Duty | None, unit: Unit):
 
 
 def _attach(item: AgendaItem, files, by):
-    for upload in files or []:
-        try:
-            sha = check_material(upload)
-        except ValidationError as e:
-            raise MeetingsError(e.messages[0]) from e
-        material = Material(
+    store_uploads(
+        files,
+        lambda upload, sha: Material(
             item=item, name=upload.name, size=upload.size, sha256=sha, uploaded_by=by
-        )
-        material.file.save(sha, upload, save=False)
-        material.save()
+        ),
+        MeetingsError,
+    )
 
 
 @transaction.atomic

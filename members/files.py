@@ -41,3 +41,19 @@ def check_material(upload) -> str:
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
+
+
+def store_uploads(files, make_row, error_class):
+    """Check each upload, then save it under its SHA-256 in a row made by `make_row(upload, sha)`.
+
+    A refused file raises `error_class` with the Chinese reason; the caller's transaction then
+    rolls back the rows already written.
+    """
+    for upload in files or []:
+        try:
+            sha = check_material(upload)
+        except ValidationError as e:
+            raise error_class(e.messages[0]) from e
+        row = make_row(upload, sha)
+        row.file.save(sha, upload, save=False)
+        row.save()
