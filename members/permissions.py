@@ -65,3 +65,12 @@ def role_required(*roles: Role):
         return wrapper
 
     return decorator
+
+
+def throttle_username(request, credentials) -> str:
+    """The username django-axes records for a login attempt: what was typed, made storable
+    (no NUL characters, at most 150 characters, the longest a username can be)."""
+    raw = (credentials or {}).get("username")
+    if raw is None:
+        raw = request.POST.get("username", "") if request is not None else ""
+    return str(raw).replace("\x00", "")[:150]

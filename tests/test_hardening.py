@@ -162,3 +162,12 @@ def test_attachments_download_as_attachments(client, liaison):
     response = client.get(url)
     assert response["Content-Disposition"].startswith("attachment;")
     assert b"".join(response.streaming_content) == b"%PDF-1.4 x"
+
+
+@pytest.mark.parametrize("username", ["长" * 5000, "a\x00b", "x" * 151, ""])
+def test_any_username_typed_at_login_is_refused_without_an_error(client, charter, username):
+    """PostgreSQL refuses NUL characters and over-long values: the throttle records a clean name."""
+    response = attempt(client, username, "whatever")
+    assert response.status_code == 200
+    for recorded in AccessAttempt.objects.values_list("username", flat=True):
+        assert "\x00" not in recorded and len(recorded) <= 150

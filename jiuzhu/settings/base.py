@@ -70,6 +70,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "members.permissions.throttle_username"
 
 ROOT_URLCONF = "jiuzhu.urls"
 WSGI_APPLICATION = "jiuzhu.wsgi.application"
