@@ -55,3 +55,11 @@ clean:
 .PHONY: bench-pdf
 bench-pdf: $(VENV)/.installed-test
 	$(PY) manage.py bench_pdf
+
+# Load benchmark (issue 7): ten years of data in PostgreSQL (BENCH_DATABASE_URL, default the local
+# jiuzhu_bench, generated once), gunicorn with 2 sync workers and production settings, wrk on each
+# key page; prints one table and writes it to bench-results/. A few minutes.
+.PHONY: bench
+bench: $(VENV)/.installed-app
+	@scripts/install-system-deps app
+	$(PY) scripts/bench.py

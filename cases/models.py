@@ -6,6 +6,7 @@ fields are excluded from the history tables, so history can be shown without lea
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -87,6 +88,7 @@ class Case(models.Model):
         verbose_name = "急难救助个案"
         verbose_name_plural = "急难救助个案"
         ordering = ["-year", "-number"]
+        indexes = [models.Index(fields=["status", "year", "number"], name="case_status")]
         constraints = [
             models.UniqueConstraint(fields=["year", "number"], name="case_unique_number"),
         ]
@@ -203,6 +205,12 @@ class Verification(models.Model):
         verbose_name = "核对请求"
         verbose_name_plural = "核对请求"
         ordering = ["requested_at", "pk"]
+        indexes = [
+            # Requests waiting for an answer, per unit: counted on every home page.
+            models.Index(
+                fields=["unit"], condition=Q(answered_at__isnull=True), name="verification_waiting"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.case.number_label} {self.unit} {self.subject}"

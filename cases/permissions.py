@@ -33,7 +33,10 @@ def cases_for_user(user):
 
 def get_case_for_user(user, pk) -> Case:
     try:
-        return cases_for_user(user).get(pk=pk)
+        # The case page names who registered it and the meeting that deliberated it.
+        return (
+            cases_for_user(user).select_related("registered_by", "agenda_item__meeting").get(pk=pk)
+        )
     except Case.DoesNotExist:
         raise Http404("个案不存在。") from None
 

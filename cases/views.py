@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, F
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from duties.models import Task
 from meetings.models import AgendaItem
 from members.permissions import Role, role_required
+from members.selectors import count_of
 from members.xlsx import XLSX, workbook
 
 from . import permissions as perms
@@ -25,7 +27,9 @@ from .forms import (
     SubmitForm,
     VerificationForm,
 )
-from .models import Case
+from .models import Case, Verification
+
+PER_PAGE = 50
 
 
 def _errors(form) -> str:
@@ -36,16 +40,18 @@ def _errors(form) -> str:
 @require_safe
 def case_list(request):
     cases = perms.cases_for_user(request.user).annotate(
-        outstanding=Count("verifications", filter=Q(verifications__answered_at__isnull=True))
+        outstanding=count_of(Verification.objects.filter(answered_at__isnull=True), "case")
     )
     status = request.GET.get("status", "")
     if status in Case.Status.values:
         cases = cases.filter(status=status)
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/case_list.html",
         {
-            "cases": cases,
+            "page": page,
+            "cases": page.object_list,
             "status": status,
             "statuses": Case.Status.choices,
             "can_register": perms.can_register(request.user),
@@ -253,9 +259,14 @@ def case_file(request, pk, file_pk):
 def verification_list(request):
     """A unit's inbox of verification requests (the office sees all, outstanding first)."""
     verifications = perms.verifications_for_user(request.user).order_by(
-        "answered_at", "-requested_at"
+        F("answered_at").asc(nulls_first=True), "-requested_at", "-pk"
     )
-    return render(request, "cases/verification_list.html", {"verifications": verifications})
+    page = Paginator(verifications, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/verification_list.html",
+        {"page": page, "verifications": page.object_list},
+    )
 
 
 @role_required()

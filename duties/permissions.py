@@ -24,13 +24,13 @@ def tasks_for_user(user):
     if sees_everything(user):
         return tasks
     if is_unit_user(user):
-        return tasks.filter(units__unit_id=user.unit_id)
+        return tasks.for_unit(user.unit_id)
     return tasks.none()
 
 
 def get_task_for_user(user, pk) -> Task:
     try:
-        return tasks_for_user(user).select_related("lead_unit").distinct().get(pk=pk)
+        return tasks_for_user(user).select_related("lead_unit").get(pk=pk)
     except Task.DoesNotExist:
         raise Http404("督办事项不存在。") from None
 

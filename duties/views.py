@@ -312,7 +312,12 @@ def feedback_file(request, pk, file_pk):
 @require_safe
 def escalation_list(request):
     escalations = perms.escalations_for_user(request.user).select_related("task__lead_unit")
-    return render(request, "duties/escalation_list.html", {"escalations": escalations})
+    page = Paginator(escalations, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "duties/escalation_list.html",
+        {"page": page, "escalations": page.object_list},
+    )
 
 
 @role_required()

@@ -1,4 +1,6 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -142,6 +144,13 @@ def home(request):
             "-submitted_at"
         )[:10]
     return render(request, "jiuzhu/home.html", context)
+
+
+@login_not_required
+@require_safe
+def healthz(request):
+    """For the load balancer and the load benchmark's ceiling: no database, no template."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 
 @requires_csrf_token

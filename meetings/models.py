@@ -59,6 +59,7 @@ class Meeting(models.Model):
         verbose_name = "会议"
         verbose_name_plural = "会议"
         ordering = ["-starts_at", "-pk"]
+        indexes = [models.Index(fields=["starts_at", "id"], name="meeting_starts")]
 
     def __str__(self):
         return self.title
@@ -136,6 +137,11 @@ class AgendaItem(models.Model):
         verbose_name = "议题"
         verbose_name_plural = "议题"
         ordering = ["-submitted_at", "-pk"]
+        indexes = [
+            # The list in its order, whole or by status (and the office's counts by status).
+            models.Index(fields=["submitted_at", "id"], name="agendaitem_submitted"),
+            models.Index(fields=["status", "submitted_at", "id"], name="agendaitem_status"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["meeting", "order"],
@@ -463,6 +469,14 @@ class Distribution(models.Model):
         verbose_name = "分送记录"
         verbose_name_plural = "分送记录"
         ordering = ["kind", "unit__order"]
+        indexes = [
+            # What each unit has yet to acknowledge: a small index, however many were sent.
+            models.Index(
+                fields=["unit", "delivered_at"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="distribution_unacknowledged",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["minutes", "unit"], name="distribution_one_per_unit"),
         ]

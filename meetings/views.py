@@ -5,6 +5,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from members.permissions import Role, role_required
+from members.selectors import count_of
 from members.xlsx import XLSX, workbook
 
 from . import permissions as perms
@@ -32,6 +34,7 @@ from .forms import (
 from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes
 
 logger = logging.getLogger(__name__)
+PER_PAGE = 50
 
 # --- agenda items -------------------------------------------------------------------------------
 
@@ -43,11 +46,13 @@ def item_list(request):
     status = request.GET.get("status", "")
     if status in AgendaItem.Status.values:
         items = items.filter(status=status)
+    page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/item_list.html",
         {
-            "items": items,
+            "page": page,
+            "items": page.object_list,
             "status": status,
             "statuses": AgendaItem.Status.choices,
             "can_submit": perms.can_submit_item(request.user),
@@ -212,11 +217,18 @@ def material_download(request, pk, material_pk):
 @role_required()
 @require_safe
 def meeting_list(request):
-    meetings = perms.meetings_for_user(request.user).annotate(item_count=Count("agenda_items"))
+    meetings = perms.meetings_for_user(request.user).annotate(
+        item_count=count_of(AgendaItem.objects, "meeting")
+    )
+    page = Paginator(meetings, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/meeting_list.html",
-        {"meetings": meetings, "can_manage": perms.can_manage_meetings(request.user)},
+        {
+            "page": page,
+            "meetings": page.object_list,
+            "can_manage": perms.can_manage_meetings(request.user),
+        },
     )
 
 
@@ -451,11 +463,13 @@ def minutes_create(request, pk):
 def minutes_list(request):
     user = request.user
     minutes = perms.minutes_for_user(user).annotate(
-        sent=Count("distributions", distinct=True),
-        acknowledged=Count(
-            "distributions", filter=Q(distributions__acknowledged_at__isnull=False), distinct=True
+        sent=count_of(Distribution.objects, "minutes"),
+        acknowledged=count_of(
+            Distribution.objects.filter(acknowledged_at__isnull=False), "minutes"
         ),
     )
+    page = Paginator(minutes, PER_PAGE).get_page(request.GET.get("page"))
+    minutes = list(page.object_list)
     own = {}
     if user.unit_id and not perms.sees_everything(user):
         own = {
@@ -463,7 +477,7 @@ def minutes_list(request):
             for d in Distribution.objects.filter(unit_id=user.unit_id, minutes__in=minutes)
         }
     rows = [(m, own.get(m.pk)) for m in minutes]
-    return render(request, "meetings/minutes_list.html", {"rows": rows})
+    return render(request, "meetings/minutes_list.html", {"rows": rows, "page": page})
 
 
 @role_required()

@@ -6,7 +6,7 @@ takes over a seat inherits everything the seat or its unit owns without any furt
 
 import datetime
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -89,8 +89,18 @@ class Person(models.Model):
         return self.name
 
 
+class UnitUserManager(UserManager):
+    """Every page names the signed-in user's unit (base.html): load it with the user, in the
+    query that authenticates each request, instead of one more query per page."""
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("unit")
+
+
 class User(AbstractUser):
     """A login. Belongs to at most one member unit; its role is its group."""
+
+    objects = UnitUserManager()
 
     unit = models.ForeignKey(
         Unit,

@@ -3,7 +3,24 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
 from .models import Seat, Tenure
+
+
+def count_of(queryset, field: str):
+    """How many rows of `queryset` point at each listed row (`field` = the foreign key), as a
+    correlated subquery: a page of a list costs one query, where annotate(Count(...)) would group
+    every row of both tables before the page is cut."""
+    rows = (
+        queryset.filter(**{field: OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 @dataclass(frozen=True)

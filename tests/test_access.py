@@ -174,7 +174,7 @@ MATRIX = {
     ),
 }
 # Pages that anyone may open, signed in or not.
-PUBLIC = {"login": 200}
+PUBLIC = {"login": 200, "healthz": 200}
 NOT_IN_MATRIX = {"logout"}  # tested below: it has its own rules
 
 
@@ -341,6 +341,13 @@ def test_the_login_page_is_open_to_everyone(client, personas, persona):
     response = client.get(reverse("login"))
     signed_in = persona not in ("anonymous", "inactive")
     assert response.status_code == (302 if signed_in else 200)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_health_view_answers_everyone(client, personas, persona):
+    login_as(client, personas, persona)
+    assert client.get(reverse("healthz")).status_code == 200
 
 
 @pytest.mark.django_db

@@ -1,0 +1,592 @@
+#!/usr/bin/env python
+"""The load benchmark of issue 7 (`make bench`): every key page under wrk, against gunicorn with
+two sync workers and production settings, on a PostgreSQL database holding ten years of a busy
+county (manage.py generate_load_data, run once).
+
+It prints one table — requests/s, p50 and p99 latency, queries per request, and the ratios to
+the health view (the ceiling) and to the Django admin's task changelist (what an office would
+otherwise use) — and writes it to bench-results/bench-<time>.txt. Ratios taken in one run are
+what count: absolute figures drift on a shared machine.
+
+Environment (all optional):
+  BENCH_DATABASE_URL   postgres://postgres@127.0.0.1:5432/jiuzhu_bench (created when missing)
+  BENCH_DURATION       seconds of load per page, default 8
+  BENCH_CONNECTIONS    concurrent connections, default 16
+  BENCH_YEARS          years of data to generate into an empty database, default 10
+"""
+
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+RESULTS = ROOT / "bench-results"
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jiuzhu_bench"
+)
+DURATION = int(os.environ.get("BENCH_DURATION", "8"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+YEARS = int(os.environ.get("BENCH_YEARS", "10"))
+WORKERS = 2
+PASSWORD = secrets.token_urlsafe(16)
+HTTPS = {"X-Forwarded-Proto": "https"}  # the reverse proxy's word that TLS was terminated
+
+# Targets of issue 7, as ratios within one run.
+MIN_OF_HEALTH = 0.10
+MIN_OF_ADMIN = 4.0
+MAX_P99_OVER_P50 = 2.0
+MAX_EXPORT_SECONDS = 2.0
+MAX_PDF_SLOWDOWN = 1.5
+MAX_RSS_MB = 200
+
+
+def say(text: str):
+    print(f"[bench] {text}", flush=True)
+
+
+# --- setting up --------------------------------------------------------------------------------
+
+
+def ensure_wrk():
+    """wrk comes from Debian's packages; install it like scripts/install-system-deps does."""
+    if shutil.which("wrk"):
+        return
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    say("安装 wrk（Debian 软件包）")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=False, env=env)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "wrk"], check=False, env=env)
+    if not shutil.which("wrk"):
+        sys.exit("缺少 wrk，请以管理员身份运行：apt-get install wrk")
+
+
+def ensure_database():
+    import psycopg
+
+    parts = urlsplit(DATABASE_URL)
+    name = parts.path.lstrip("/")
+    admin_url = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            say(f"创建数据库 {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def server_env(settings: str) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "DATABASE_URL": DATABASE_URL,
+        # Persistent connections, as a production deployment would run (the default 0 opens a
+        # PostgreSQL connection per request).
+        "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60"),
+        "JIUZHU_MEDIA_ROOT": str(RESULTS / "media"),
+        "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def manage(*args, settings="jiuzhu.settings.dev"):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=server_env(settings), check=True)
+
+
+def prepare_data():
+    manage("migrate", "--noinput", "-v", "0")
+    manage("load_charter")
+    started = time.monotonic()
+    manage("generate_load_data", "--years", str(YEARS))  # returns at once if the data is there
+    return time.monotonic() - started
+
+
+# --- inside Django (production settings, same database) --------------------------------------
+
+
+@dataclass
+class Page:
+    key: str
+    label: str
+    role: str
+    url: str
+    kind: str = "page"  # page, baseline, export
+    queries: int | None = None
+    rows: int | None = None
+    result: dict = field(default_factory=dict)
+
+
+def django_setup():
+    os.environ.update(server_env("jiuzhu.settings.prod"))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def bench_users() -> dict:
+    """One account per role, made here: the demo accounts do not exist in production."""
+    from django.contrib.auth.models import Group
+
+    from members.models import Unit, User
+    from members.permissions import Role
+
+    wanted = {
+        "office": (Role.OFFICE, "旗民政局"),
+        "leader": (Role.LEADER, "旗人民政府"),
+        "liaison": (Role.LIAISON, "旗民政局"),
+        "member": (Role.MEMBER, "旗财政局"),
+        "admin": (None, None),
+    }
+    users = {}
+    for role_key, (role, unit_name) in wanted.items():
+        user, _ = User.objects.get_or_create(username=f"bench-{role_key}")
+        user.unit = Unit.objects.get(name=unit_name) if unit_name else None
+        user.last_name, user.first_name = "压测", role_key
+        user.is_active = True
+        user.is_staff = user.is_superuser = role is None
+        user.set_password(PASSWORD)
+        user.save()
+        user.groups.set([Group.objects.get_or_create(name=role.value)[0]] if role else [])
+        users[role_key] = user
+    return users
+
+
+def pick_pages(users) -> tuple[list[Page], dict]:
+    from django.db.models import Count, Q
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from cases.models import Case
+    from duties.models import Task
+    from meetings.models import Distribution, Meeting, Minutes
+    from members.models import Unit
+
+    minzheng = Unit.objects.get(name="旗民政局")
+    meeting = (
+        Meeting.objects.filter(kind=Meeting.Kind.SPECIAL, status=Meeting.Status.CLOSED)
+        .annotate(n=Count("agenda_items"))
+        .order_by("-starts_at")
+        .first()
+    )
+    minutes = Minutes.objects.filter(status=Minutes.Status.ISSUED).order_by("-issued_at").first()
+    case = (
+        Case.objects.filter(status=Case.Status.CLOSED)
+        .annotate(n=Count("verifications"))
+        .order_by("-registered_at")
+        .first()
+    )
+    if not (meeting and minutes and case):
+        sys.exit("数据库里没有可测的会议、纪要或个案：请先运行 generate_load_data。")
+    # A filtered ledger of about a thousand rows for the Excel export.
+    year = timezone.localdate().year - 1
+    candidates = []
+    for source in Task.Source.values:
+        for y in (year, year - 1):
+            n = Task.objects.filter(source=source, created_at__year=y).count()
+            candidates.append((abs(n - 1000), n, {"source": source, "year": y}))
+    for unit in Unit.objects.filter(active=True):
+        n = Task.objects.filter(units__unit=unit, created_at__year=year).distinct().count()
+        candidates.append((abs(n - 1000), n, {"unit": unit.pk, "year": year}))
+    _, export_rows, export_filter = min(candidates, key=lambda c: c[0])
+    # A PDF a liaison downloads: minutes distributed to its unit.
+    pdf_minutes = (
+        Distribution.objects.filter(unit=minzheng, minutes__status=Minutes.Status.ISSUED)
+        .order_by("-minutes__issued_at")
+        .values_list("minutes_id", flat=True)
+        .first()
+    )
+    ledger = reverse("duties:task-list")
+    pages = [
+        Page("health", "健康检查 /healthz（上限）", "—", "/healthz", "baseline"),
+        # The same view with a signed-in user's cookie: what the session alone costs a request
+        # (SESSION_SAVE_EVERY_REQUEST writes it back on each one).
+        Page("health-session", "健康检查，带登录会话", "office", "/healthz", "baseline"),
+        Page("admin", "Django admin 督办事项列表", "admin", "/admin/duties/task/", "baseline"),
+        Page("home-office", "首页", "office", reverse("home")),
+        Page("home-leader", "首页", "leader", reverse("home")),
+        Page("home-liaison", "首页", "liaison", reverse("home")),
+        Page("home-member", "首页", "member", reverse("home")),
+        Page("roster", "领导小组名单", "office", reverse("members:roster")),
+        Page("catalogue", "职责清单", "office", reverse("duties:catalogue")),
+        Page("meetings", "会议列表", "office", reverse("meetings:meeting-list")),
+        Page("meeting", f"会议页（{meeting.n} 项议题）", "office", meeting.get_absolute_url()),
+        Page("minutes-list", "纪要列表", "office", reverse("meetings:minutes-list")),
+        Page("minutes", "纪要页", "office", minutes.get_absolute_url()),
+        Page("ledger", "督办台账 第一页", "office", ledger),
+        Page(
+            "ledger-filtered",
+            "督办台账 筛选（民政局·红灯）",
+            "office",
+            f"{ledger}?{urlencode({'unit': minzheng.pk, 'light': 'red'})}",
+        ),
+        Page("ledger-liaison", "督办台账 第一页", "liaison", ledger),
+        Page("items", "议题列表", "office", reverse("meetings:item-list")),
+        Page("cases", "个案列表", "office", reverse("cases:case-list")),
+        Page("case", "个案页", "office", case.get_absolute_url()),
+        Page(
+            "export",
+            "督办台账 Excel 导出（筛选）",
+            "office",
+            f"{reverse('duties:task-export')}?{urlencode(export_filter)}",
+            "export",
+            rows=export_rows,
+        ),
+    ]
+    extra = {
+        "pdf": reverse("meetings:minutes-pdf", args=[pdf_minutes]),
+        "pdf_list": "ledger",
+        "counts": {
+            "meetings": Meeting.objects.count(),
+            "minutes issued": Minutes.objects.filter(status=Minutes.Status.ISSUED).count(),
+            "tasks": Task.objects.count(),
+            "cases": Case.objects.count(),
+            "open tasks": Task.objects.filter(status=Task.Status.OPEN).count(),
+            "red (overdue) tasks": Task.objects.filter(
+                Q(status=Task.Status.OPEN), deadline__lt=timezone.localdate()
+            ).count(),
+        },
+    }
+    return pages, extra
+
+
+def count_queries(pages, users):
+    """Queries per request, by Django's test client against the same database and settings."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    clients = {}
+    for page in pages:
+        if page.key == "health":
+            client = Client(HTTP_HOST="127.0.0.1")
+        else:
+            client = clients.get(page.role)
+            if client is None:
+                client = clients[page.role] = Client(HTTP_HOST="127.0.0.1")
+                client.force_login(users[page.role])
+        client.get(page.url, secure=True)  # warm: first-request work is not per request
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(page.url, secure=True)
+        if response.status_code != 200:
+            sys.exit(f"{page.url}（{page.role}）返回 {response.status_code}，无法测试。")
+        page.queries = len(ctx.captured_queries)
+
+
+# --- the server and the load ------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    gunicorn = Path(PYTHON).with_name("gunicorn")
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "jiuzhu.wsgi:application",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=server_env("jiuzhu.settings.prod"),
+    )
+    for _ in range(100):
+        time.sleep(0.2)
+        try:
+            status, _, _ = request(port, "/healthz")
+            if status == 200:
+                return process
+        except OSError:
+            pass
+        if process.poll() is not None:
+            sys.exit("gunicorn 没有启动。")
+    process.terminate()
+    sys.exit("gunicorn 没有在 20 秒内应答 /healthz。")
+
+
+def request(port, path, *, method="GET", body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request(method, path, body=body, headers={**HTTPS, **(headers or {})})
+    response = conn.getresponse()
+    data = response.read()
+    cookies = {}
+    for key, value in response.getheaders():
+        if key.lower() == "set-cookie":
+            name, _, rest = value.partition("=")
+            cookies[name.strip()] = rest.split(";", 1)[0]
+    conn.close()
+    return response.status, cookies, data
+
+
+def log_in(port, username) -> str:
+    """The login form, as a browser would post it; returns the session cookie."""
+    _, cookies, html = request(port, "/accounts/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1).decode()
+    origin = f"https://127.0.0.1:{port}"
+    status, cookies2, _ = request(
+        port,
+        "/accounts/login/",
+        method="POST",
+        body=urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookies['csrftoken']}",
+            "Origin": origin,
+            "Referer": f"{origin}/accounts/login/",
+        },
+    )
+    if status != 302 or "sessionid" not in cookies2:
+        sys.exit(f"{username} 登录失败（{status}）。")
+    return f"sessionid={cookies2['sessionid']}"
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * UNITS[unit]
+
+
+def wrk(port, path, cookie, *, connections=CONNECTIONS, duration=DURATION, threads=2):
+    command = [
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "30s",
+        "--latency",
+        "-H",
+        "X-Forwarded-Proto: https",
+    ]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    return command + [f"http://127.0.0.1:{port}{path}"]
+
+
+def parse_wrk(output: str) -> dict:
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    if " 0 requests in" in output:  # not one answer within the run
+        return {**result, "p50": float("nan"), "p99": float("nan"), "requests": 0, "errors": 0}
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}%\s+(\S+)", output, re.M)
+        result[f"p{pct}"] = _ms(m.group(1)) if m else float("nan")
+    m = re.search(r"(\d+) requests in", output)
+    result["requests"] = int(m.group(1)) if m else 0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["errors"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: (.*)", output)
+    result["socket"] = m.group(1) if m else ""
+    return result
+
+
+def run_wrk(port, path, cookie, **kw) -> dict:
+    out = subprocess.run(wrk(port, path, cookie, **kw), capture_output=True, text=True, check=True)
+    return parse_wrk(out.stdout)
+
+
+def load(port, page: Page, cookie):
+    status, _, body = request(port, page.url, headers={"Cookie": cookie} if cookie else None)
+    if status != 200:
+        sys.exit(f"{page.url}（{page.role}）经 gunicorn 返回 {status}。")
+    page.result["bytes"] = len(body)
+    if page.kind == "export":
+        page.result.update(run_wrk(port, page.url, cookie, connections=1, duration=DURATION))
+        return
+    subprocess.run(
+        wrk(port, page.url, cookie, duration=1), capture_output=True, check=True
+    )  # warm-up
+    page.result.update(run_wrk(port, page.url, cookie))
+
+
+def pdf_while_listing(port, list_page: Page, list_cookie, pdf_url, pdf_cookie) -> dict:
+    """A list page's p99 alone, then while one more client downloads PDFs without pause."""
+    status, _, body = request(port, pdf_url, headers={"Cookie": pdf_cookie})
+    if status != 200 or not body.startswith(b"%PDF"):
+        sys.exit(f"{pdf_url} 没有返回 PDF（{status}）。")
+    alone = run_wrk(port, list_page.url, list_cookie)
+    downloader = subprocess.Popen(
+        wrk(port, pdf_url, pdf_cookie, connections=1, duration=DURATION + 2),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1)
+    loaded = run_wrk(port, list_page.url, list_cookie)
+    pdf = parse_wrk(downloader.communicate()[0])
+    return {"alone": alone, "with_pdf": loaded, "pdf": pdf, "pdf_bytes": len(body)}
+
+
+def worker_rss(master_pid: int) -> list[tuple[int, float]]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:
+            pid = int(stat.parent.name)
+            status = (stat.parent / "status").read_text()
+            kb = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+            children.append((pid, kb / 1024))
+    return sorted(children)
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def cell(text, size, right=False) -> str:
+    pad = " " * max(0, size - width(text))
+    return pad + text if right else text + pad
+
+
+def table(pages, health, admin) -> list[str]:
+    heads = [
+        ("页面", 34, False),
+        ("角色", 8, False),
+        ("req/s", 8, True),
+        ("p50 ms", 8, True),
+        ("p99 ms", 8, True),
+        ("p99/p50", 8, True),
+        ("查询/次", 8, True),
+        ("÷health", 8, True),
+        ("÷admin", 8, True),
+        ("目标", 0, False),
+    ]
+    lines = ["  ".join(cell(h, w, r) for h, w, r in heads)]
+    lines.append("-" * (sum(w for _, w, _ in heads) + 2 * len(heads) + 16))
+    for page in pages:
+        r = page.result
+        rps, p50, p99 = r["rps"], r["p50"], r["p99"]
+        of_health, of_admin = rps / health, rps / admin
+        verdict = []
+        if page.kind == "page":
+            if of_health < MIN_OF_HEALTH:
+                verdict.append(f"✗ <{MIN_OF_HEALTH:.2f}×health")
+            if of_admin < MIN_OF_ADMIN:
+                verdict.append(f"✗ <{MIN_OF_ADMIN:.0f}×admin")
+            if p99 > MAX_P99_OVER_P50 * p50:
+                verdict.append(f"✗ p99>{MAX_P99_OVER_P50:.0f}×p50")
+            verdict = verdict or ["✓"]
+        elif page.kind == "export":
+            ok = p99 <= MAX_EXPORT_SECONDS * 1000
+            verdict = [f"{'✓' if ok else '✗'} {page.rows} 行，p99 {'≤' if ok else '>'} 2 s"]
+        else:
+            verdict = ["基准"]
+        if r.get("errors"):
+            verdict.append(f"✗ {r['errors']} 个非 2xx 应答")
+        if not r.get("requests"):
+            verdict = [f"✗ {DURATION} 秒内没有一次应答"]
+        values = [
+            page.label,
+            page.role,
+            f"{rps:.1f}",
+            f"{p50:.1f}",
+            f"{p99:.1f}",
+            f"{p99 / p50:.2f}" if p50 else "—",
+            "—" if page.queries is None else str(page.queries),
+            f"{of_health:.3f}",
+            f"{of_admin:.2f}",
+            " ".join(verdict),
+        ]
+        lines.append("  ".join(cell(v, w, rr) for v, (_, w, rr) in zip(values, heads, strict=True)))
+    return lines
+
+
+def main():
+    RESULTS.mkdir(exist_ok=True)
+    ensure_wrk()
+    ensure_database()
+    say(f"数据库 {DATABASE_URL}")
+    generation = prepare_data()
+    manage("collectstatic", "--noinput", "-v", "0", settings="jiuzhu.settings.prod")
+    django_setup()
+    users = bench_users()
+    pages, extra = pick_pages(users)
+    say("用 Django 测试客户端统计每个页面的查询数")
+    count_queries(pages, users)
+
+    port = free_port()
+    say(f"启动 gunicorn（{WORKERS} 个 sync worker，生产配置）127.0.0.1:{port}")
+    server = start_gunicorn(port)
+    try:
+        cookies = {role: log_in(port, f"bench-{role}") for role in users}
+        cookies["—"] = ""
+        say(f"每个页面 {DURATION} 秒，{CONNECTIONS} 个并发连接")
+        for page in pages:
+            load(port, page, cookies[page.role])
+            r = page.result
+            say(
+                f"  {page.label}（{page.role}）：{r['rps']:.1f} req/s，p50 {r['p50']:.1f} ms，p99 {r['p99']:.1f} ms"
+            )
+        list_page = next(p for p in pages if p.key == extra["pdf_list"])
+        say("列表页 p99：单独，以及另有一个客户端不停下载纪要 PDF 时")
+        pdf = pdf_while_listing(
+            port, list_page, cookies["office"], extra["pdf"], cookies["liaison"]
+        )
+        rss = worker_rss(server.pid)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    health = next(p for p in pages if p.key == "health").result["rps"]
+    admin = next(p for p in pages if p.key == "admin").result["rps"]
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    slowdown = pdf["with_pdf"]["p99"] / pdf["alone"]["p99"]
+    max_rss = max((mb for _, mb in rss), default=0)
+    lines = [
+        f"jiuzhu 负载测试 {stamp}（git {commit}，{os.cpu_count()} 核）",
+        f"gunicorn {WORKERS} 个 sync worker，jiuzhu.settings.prod，PostgreSQL {DATABASE_URL}，"
+        f"wrk {CONNECTIONS} 个连接 × {DURATION} 秒/页（导出：1 个连接）",
+        "数据：" + json.dumps(extra["counts"], ensure_ascii=False),
+        "",
+        *table(pages, health, admin),
+        "",
+        f"PDF 下载不阻塞他人：{list_page.label} p99 单独 {pdf['alone']['p99']:.1f} ms，"
+        f"另一客户端同时下载 PDF 时 {pdf['with_pdf']['p99']:.1f} ms（×{slowdown:.2f}，"
+        f"目标 ≤ {MAX_PDF_SLOWDOWN}：{'✓' if slowdown <= MAX_PDF_SLOWDOWN else '✗'}）；"
+        f"同时 PDF 下载 {pdf['pdf']['rps']:.1f} 次/秒，每个 {pdf['pdf_bytes'] / 1024:.0f} KB",
+        "测试后 worker 常驻内存："
+        + "，".join(f"pid {pid} {mb:.0f} MB" for pid, mb in rss)
+        + f"（目标 < {MAX_RSS_MB} MB：{'✓' if max_rss < MAX_RSS_MB else '✗'}）",
+    ]
+    if generation > 5:
+        lines.append(f"本次生成负载数据用时 {generation:.0f} 秒。")
+    text = "\n".join(lines) + "\n"
+    out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    out.write_text(text, encoding="utf-8")
+    print()
+    print(text)
+    say(f"已写入 {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
