@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from duties.models import Task
 from meetings.models import AgendaItem
+from members.forms import form_errors
 from members.permissions import Role, role_required
 from members.selectors import count_of
 from members.xlsx import XLSX, workbook
@@ -30,10 +31,6 @@ from .forms import (
 from .models import Case, Verification
 
 PER_PAGE = 50
-
-
-def _errors(form) -> str:
-    return " ".join(e for errs in form.errors.values() for e in errs)
 
 
 @role_required()
@@ -152,7 +149,7 @@ def _case_action(request, pk, call, done, form_class=None):
     case = perms.get_case_for_user(request.user, pk)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
-        messages.error(request, _errors(form))
+        messages.error(request, form_errors(form))
         return redirect(case)
     try:
         call(case, form.cleaned_data if form else {})

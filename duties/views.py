@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
+from members.forms import form_errors
 from members.models import Liaison, Seat, Tenure, Unit
 from members.permissions import Role, role_required
 from members.xlsx import XLSX
@@ -183,7 +184,7 @@ def _task_action(request, pk, form_class, call, done):
     task = perms.get_task_for_user(request.user, pk)
     form = form_class(request.POST, request.FILES) if form_class else None
     if form is not None and not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, form_errors(form))
         return redirect(task)
     try:
         call(task, form.cleaned_data if form else {})
@@ -260,7 +261,7 @@ def task_escalate(request, pk):
     task = perms.get_task_for_user(request.user, pk)
     form = EscalationForm(request.POST, task=task)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, form_errors(form))
         return redirect(task)
     try:
         escalation = services.escalate(task, by=request.user, **form.cleaned_data)

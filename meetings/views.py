@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
+from members.forms import form_errors
 from members.permissions import Role, role_required
 from members.selectors import count_of
 from members.xlsx import XLSX, workbook
@@ -188,7 +189,7 @@ def item_schedule(request, pk):
     item = perms.get_item_for_user(request.user, pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, form_errors(form))
         return redirect(item)
     try:
         item = services.schedule_item(item, by=request.user, meeting=form.cleaned_data["meeting"])
@@ -574,7 +575,7 @@ def _minutes_action(request, pk, action, done):
     minutes = perms.get_minutes_for_user(request.user, pk)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, form_errors(form))
         return redirect("meetings:minutes-detail", pk=minutes.pk)
     comment = form.cleaned_data["comment"]
     try:

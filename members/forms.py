@@ -67,3 +67,8 @@ class MaterialsField(forms.FileField):
         for f in cleaned:
             check_material(f)
         return cleaned
+
+
+def form_errors(form) -> str:
+    """All of a form's error messages in one line, for a flash message after a refused POST."""
+    return " ".join(e for errs in form.errors.values() for e in errs)
