@@ -1,3 +1,7 @@
+import functools
+
+from django.urls import get_script_prefix, reverse
+
 SECTIONS = {
     ("", "home"): "home",
     ("members", None): "roster",
@@ -31,7 +35,13 @@ NAV_ITEMS = [
 
 def navigation(request):
     """The navigation entries, and which one the current page belongs to."""
-    return {"nav_items": NAV_ITEMS, "nav_section": _section(request)}
+    return {"nav_items": _nav_links(get_script_prefix()), "nav_section": _section(request)}
+
+
+@functools.cache
+def _nav_links(script_prefix: str) -> list[tuple[str, str, str]]:
+    """(section, URL, label): reversed once per process (per script prefix), not on every page."""
+    return [(section, reverse(name), label) for section, name, label in NAV_ITEMS]
 
 
 def _section(request) -> str:

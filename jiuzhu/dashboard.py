@@ -5,13 +5,14 @@ Read-only queries; each one a fixed number of queries whatever the size of the d
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from duties.models import Escalation, Feedback, Light, Task, TaskUnit
+from duties.models import Duty, Escalation, Feedback, Light, Task, TaskUnit
 from meetings.models import AgendaItem, Distribution, Meeting
-from members.models import Unit
+from members.models import Seat, Unit
 
 ACK_WORKING_DAYS = 3
 PLENARY_WARNING_FROM = (10, 1)  # 1 October: the year's plenary is still missing
@@ -178,3 +179,51 @@ def unit_tasks(unit_id, today: datetime.date):
         .select_related("lead_unit")
         .order_by("deadline", "pk")
     )
+
+
+# The home page's statistics are aggregates over every year of data: they are rendered once a
+# minute per scope (a cached template fragment) and shared by every user of that scope. What
+# waits for the user (the to-do counts) is always read fresh.
+STATISTICS_SECONDS = 60
+
+
+class Overview:
+    """The statistics of one scope — everything (office and leaders) or one unit — computed only
+    when a template asks for them, so a cached fragment costs no query at all."""
+
+    def __init__(self, today: datetime.date, unit_id=None):
+        self.today, self.unit_id = today, unit_id
+        self.cache_key = f"{today:%Y%m%d}-{unit_id or 'all'}"
+
+    @cached_property
+    def overdue(self):
+        return overdue_by_unit(self.today, unit_id=self.unit_id)
+
+    @cached_property
+    def escalations(self):
+        return list(open_escalations(unit_id=self.unit_id))
+
+    @cached_property
+    def chart(self):
+        bars, scale = task_chart(self.today, unit_id=self.unit_id)
+        return [(bar, list(bar.segments(scale))) for bar in bars]
+
+    @cached_property
+    def compliance(self):
+        return compliance(self.today)
+
+    @cached_property
+    def silent_units(self):
+        return silent_units(self.today.year)
+
+    @cached_property
+    def seat_count(self):
+        return Seat.objects.in_service_on(self.today).count()
+
+    @cached_property
+    def unit_count(self):
+        return Unit.objects.filter(active=True).count()
+
+    @cached_property
+    def duty_count(self):
+        return Duty.objects.count()

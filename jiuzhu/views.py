@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -8,9 +9,8 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from cases.models import Case, Verification
-from duties.models import Duty, Task
+from duties.models import Task
 from meetings.models import AgendaItem, Distribution, Meeting, Minutes
-from members.models import Seat, Unit
 from members.permissions import Role, has_role, is_leader, is_office, role_required
 
 from . import dashboard
@@ -31,34 +31,32 @@ class LogoutView(auth_views.LogoutView):
         return render(request, "registration/logout_confirm.html")
 
 
-def _todo(user) -> list[tuple[str, int, str]]:
-    """What waits for this user: (label, count, link). Each role sees its own work."""
+def _todo(user, today) -> list[tuple[str, int, str]]:
+    """What waits for this user: (label, count, link). Each role sees its own work, read fresh
+    on every visit; counts of one table are read together, in one query."""
     todo = []
-    if is_office(user):
+    items_url, minutes_url = reverse("meetings:item-list"), reverse("meetings:minutes-list")
+    office, leader = is_office(user), is_leader(user)
+    if office or leader:
+        minutes = Minutes.objects.filter(
+            status__in=[Minutes.Status.APPROVED, Minutes.Status.RETURNED, Minutes.Status.SUBMITTED]
+        ).aggregate(
+            approved=Count("pk", filter=Q(status=Minutes.Status.APPROVED)),
+            returned=Count("pk", filter=Q(status=Minutes.Status.RETURNED)),
+            submitted=Count("pk", filter=Q(status=Minutes.Status.SUBMITTED)),
+        )
+    if office:
+        items = AgendaItem.objects.filter(
+            status__in=[AgendaItem.Status.SUBMITTED, AgendaItem.Status.ACCEPTED]
+        ).aggregate(
+            submitted=Count("pk", filter=Q(status=AgendaItem.Status.SUBMITTED)),
+            accepted=Count("pk", filter=Q(status=AgendaItem.Status.ACCEPTED)),
+        )
         todo += [
-            (
-                "待审核的议题",
-                AgendaItem.objects.filter(status=AgendaItem.Status.SUBMITTED).count(),
-                reverse("meetings:item-list") + "?status=submitted",
-            ),
-            (
-                "待安排的议题",
-                AgendaItem.objects.filter(status=AgendaItem.Status.ACCEPTED).count(),
-                reverse("meetings:item-list") + "?status=accepted",
-            ),
-            (
-                "已审签待印发的纪要",
-                Minutes.objects.filter(status=Minutes.Status.APPROVED).count(),
-                reverse("meetings:minutes-list"),
-            ),
-            (
-                "退回修改的纪要",
-                Minutes.objects.filter(status=Minutes.Status.RETURNED).count(),
-                reverse("meetings:minutes-list"),
-            ),
-        ]
-    if is_office(user):
-        todo += [
+            ("待审核的议题", items["submitted"], f"{items_url}?status=submitted"),
+            ("待安排的议题", items["accepted"], f"{items_url}?status=accepted"),
+            ("已审签待印发的纪要", minutes["approved"], minutes_url),
+            ("退回修改的纪要", minutes["returned"], minutes_url),
             (
                 "各单位未答复的个案核对",
                 Verification.objects.filter(answered_at__isnull=True).count(),
@@ -71,29 +69,29 @@ def _todo(user) -> list[tuple[str, int, str]]:
                 .count(),
                 reverse("cases:case-list") + "?status=implementing",
             ),
-        ]
-    if is_leader(user):
-        todo.append(
             (
-                "待审签的纪要",
-                Minutes.objects.filter(status=Minutes.Status.SUBMITTED).count(),
-                reverse("meetings:minutes-list"),
-            )
-        )
+                "超过 3 个工作日未签收的纪要分送",
+                dashboard.late_distributions(today).count(),
+                minutes_url,
+            ),
+        ]
+    if leader:
+        todo.append(("待审签的纪要", minutes["submitted"], minutes_url))
     if has_role(user, Role.LIAISON) and user.unit_id:
-        unit_items = AgendaItem.objects.filter(unit_id=user.unit_id)
         todo += [
             (
                 "退回修改的本单位议题",
-                unit_items.filter(status=AgendaItem.Status.RETURNED).count(),
-                reverse("meetings:item-list") + "?status=returned",
+                AgendaItem.objects.filter(
+                    unit_id=user.unit_id, status=AgendaItem.Status.RETURNED
+                ).count(),
+                f"{items_url}?status=returned",
             ),
             (
                 "待签收的纪要",
                 Distribution.objects.filter(
                     unit_id=user.unit_id, acknowledged_at__isnull=True
                 ).count(),
-                reverse("meetings:minutes-list"),
+                minutes_url,
             ),
             (
                 "待填报意见的书面审议",
@@ -116,6 +114,9 @@ def _todo(user) -> list[tuple[str, int, str]]:
     return todo
 
 
+UNIT_TASKS_SHOWN = 10
+
+
 @role_required()
 @require_safe
 def home(request):
@@ -124,22 +125,16 @@ def home(request):
     unit_id = None if office_or_leader else user.unit_id
     context = {
         "today": today,
-        "todo": _todo(user),
-        "seat_count": Seat.objects.in_service_on(today).count(),
-        "unit_count": Unit.objects.filter(active=True).count(),
-        "duty_count": Duty.objects.count(),
-        "overdue": dashboard.overdue_by_unit(today, unit_id=unit_id),
-        "escalations": dashboard.open_escalations(unit_id=unit_id),
+        "todo": _todo(user, today),
+        # Statistics: evaluated only when their cached fragment has expired.
+        "overview": dashboard.Overview(today, unit_id=unit_id),
+        "statistics_seconds": dashboard.STATISTICS_SECONDS,
+        "show_compliance": office_or_leader,
+        "show_silent_units": is_office(user),
     }
-    bars, scale = dashboard.task_chart(today, unit_id=unit_id)
-    context["chart"] = [(bar, list(bar.segments(scale))) for bar in bars]
-    if office_or_leader:
-        context["compliance"] = dashboard.compliance(today)
-    if is_office(user):
-        context["late_distributions"] = dashboard.late_distributions(today).count()
-        context["silent_units"] = dashboard.silent_units(today.year)
     if unit_id:
-        context["unit_tasks"] = dashboard.unit_tasks(unit_id, today)
+        context["unit_tasks"] = list(dashboard.unit_tasks(unit_id, today)[: UNIT_TASKS_SHOWN + 1])
+        context["unit_tasks_shown"] = UNIT_TASKS_SHOWN
         context["unit_items"] = AgendaItem.objects.filter(unit_id=unit_id).order_by(
             "-submitted_at"
         )[:10]

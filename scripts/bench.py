@@ -13,6 +13,8 @@ Environment (all optional):
   BENCH_DURATION       seconds of load per page, default 8
   BENCH_CONNECTIONS    concurrent connections, default 16
   BENCH_YEARS          years of data to generate into an empty database, default 10
+  BENCH_ONLY           comma-separated page keys (health, admin, roster, …) to measure only
+                       those, while profiling one page; health and admin are always measured
 """
 
 import http.client
@@ -40,6 +42,7 @@ DATABASE_URL = os.environ.get(
 DURATION = int(os.environ.get("BENCH_DURATION", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 YEARS = int(os.environ.get("BENCH_YEARS", "10"))
+ONLY = {key for key in os.environ.get("BENCH_ONLY", "").split(",") if key}
 WORKERS = 2
 PASSWORD = secrets.token_urlsafe(16)
 HTTPS = {"X-Forwarded-Proto": "https"}  # the reverse proxy's word that TLS was terminated
@@ -210,9 +213,9 @@ def pick_pages(users) -> tuple[list[Page], dict]:
     ledger = reverse("duties:task-list")
     pages = [
         Page("health", "健康检查 /healthz（上限）", "—", "/healthz", "baseline"),
-        # The same view with a signed-in user's cookie: what the session alone costs a request
-        # (SESSION_SAVE_EVERY_REQUEST writes it back on each one).
-        Page("health-session", "健康检查，带登录会话", "office", "/healthz", "baseline"),
+        # The lightest signed-in page: the layout alone (navigation, user, roles) around a
+        # sentence. What the session, the user and the base template cost every page.
+        Page("blank", "空白页（登录后，仅页头页脚）", "office", reverse("logout"), "baseline"),
         Page("admin", "Django admin 督办事项列表", "admin", "/admin/duties/task/", "baseline"),
         Page("home-office", "首页", "office", reverse("home")),
         Page("home-leader", "首页", "leader", reverse("home")),
@@ -528,6 +531,8 @@ def main():
     django_setup()
     users = bench_users()
     pages, extra = pick_pages(users)
+    if ONLY:
+        pages = [p for p in pages if p.key in ONLY | {"health", "admin", extra["pdf_list"]}]
     say("用 Django 测试客户端统计每个页面的查询数")
     count_queries(pages, users)
 

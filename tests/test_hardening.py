@@ -3,8 +3,9 @@
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.backends import ModelBackend
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import PASSWORD
@@ -64,24 +65,55 @@ def test_a_disabled_account_is_logged_out_on_its_next_request(client, office):
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
 
 
-def test_sessions_idle_out_after_two_hours_and_each_request_renews_them(client, office, settings):
+def test_sessions_idle_out_after_two_hours_and_requests_renew_them(client, office, settings):
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
     client.force_login(office)
     key = client.session.session_key
+
+    def minutes_left():
+        return (Session.objects.get(pk=key).expire_date - timezone.now()).total_seconds() / 60
+
     Session.objects.filter(pk=key).update(
         expire_date=timezone.now() + timezone.timedelta(minutes=5)
     )
     response = client.get("/")
-    left = (Session.objects.get(pk=key).expire_date - timezone.now()).total_seconds()
-    assert 7000 < left <= 7200  # renewed by the request: two hours from now
+    assert 118 < minutes_left() <= 120  # renewed by the request: two hours from now
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["httponly"]
+
+    # Within SESSION_REFRESH_SECONDS of the last renewal a request writes nothing…
+    Session.objects.filter(pk=key).update(
+        expire_date=timezone.now() + timezone.timedelta(minutes=100)
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/members/").status_code == 200
+    assert not [
+        q for q in ctx.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]
+    ]
+    assert 99 < minutes_left() <= 100
+    # …and the first request after it renews the session again.
+    session = Session.objects.get(pk=key)
+    data = session.get_decoded()
+    data["_refreshed_at"] -= settings.SESSION_REFRESH_SECONDS
+    Session.objects.filter(pk=key).update(
+        session_data=Session.objects.encode(data), expire_date=session.expire_date
+    )
+    assert client.get("/members/").status_code == 200
+    assert 118 < minutes_left() <= 120
+
     Session.objects.filter(pk=key).update(
         expire_date=timezone.now() - timezone.timedelta(seconds=1)
     )
     assert client.get("/").status_code == 302  # idle too long: back to the login page
+
+
+def test_a_request_that_never_reads_its_session_does_not_touch_it(client, office):
+    client.force_login(office)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/healthz").status_code == 200
+    assert ctx.captured_queries == []
 
 
 def test_every_html_page_carries_a_strict_csp(client, office):

@@ -64,3 +64,65 @@ def test_a_verifying_unit_sees_the_request_waiting_for_it(client, office, charte
     assert todo_count(client.get(reverse("home")).content.decode(), "待答复的个案核对请求") == 1
     client.force_login(office)
     assert todo_count(client.get(reverse("home")).content.decode(), "各单位未答复的个案核对") == 1
+
+
+def test_statistics_are_shared_for_a_minute_and_to_do_counts_are_always_fresh(
+    client, office, liaison, monkeypatch
+):
+    import datetime
+    import time
+
+    from django.core.cache.backends import locmem
+    from django.utils import timezone
+
+    from duties import services as duties_services
+    from duties.models import Task
+    from jiuzhu.dashboard import STATISTICS_SECONDS
+    from members.models import Unit
+
+    client.force_login(office)
+    html = client.get(reverse("home")).content.decode()
+    assert "没有逾期事项" in html and todo_count(html, "待审核的议题") == 0
+    duties_services.create_task(
+        title="逾期的事项",
+        source=Task.Source.OFFICE,
+        lead_unit=Unit.objects.get(name="旗民政局"),
+        responsible_units=[],
+        deadline=timezone.localdate() - datetime.timedelta(days=2),
+        by=office,
+    )
+    make_item(liaison)
+    html = client.get(reverse("home")).content.decode()
+    assert todo_count(html, "待审核的议题") == 1  # what waits for the user: at once
+    assert "没有逾期事项" in html  # the statistics: as rendered less than a minute ago
+    later = time.time() + STATISTICS_SECONDS + 1
+    monkeypatch.setattr(locmem.time, "time", lambda: later)
+    html = client.get(reverse("home")).content.decode()
+    assert "没有逾期事项" not in html
+    assert '旗民政局</a>：<strong class="text-danger">1</strong> 项' in html
+
+
+def test_a_liaison_sees_the_first_ten_open_tasks_of_the_unit_and_a_link_to_the_rest(
+    client, office, liaison
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from duties import services as duties_services
+    from duties.models import Task
+    from members.models import Unit
+
+    for i in range(11):
+        duties_services.create_task(
+            title=f"本单位事项{i:02d}",
+            source=Task.Source.OFFICE,
+            lead_unit=Unit.objects.get(name="旗民政局"),
+            responsible_units=[],
+            deadline=timezone.localdate() + datetime.timedelta(days=10 + i),
+            by=office,
+        )
+    client.force_login(liaison)
+    html = client.get(reverse("home")).content.decode()
+    assert "本单位事项09" in html and "本单位事项10" not in html  # nearest deadlines first
+    assert "查看本单位全部办理中的事项" in html

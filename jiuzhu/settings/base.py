@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "jiuzhu.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "jiuzhu.middleware.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,6 +110,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# Django's cache holds only what may be up to a minute old: the home page's statistics
+# (jiuzhu/dashboard.py), shared by the users of one scope. Each worker keeps its own.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "jiuzhu",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
 
@@ -162,9 +173,10 @@ SECURE_CSP = {
 
 # Sessions end after 2 hours without a request (an office PC left unlocked), and when the
 # browser closes. A disabled account is logged out on its next request (ModelBackend.get_user
-# refuses inactive users).
+# refuses inactive users). IdleTimeoutMiddleware renews a session at most every 5 minutes, so
+# the limit is 1 h 55 min to 2 h of idleness and a page view costs no session write.
 SESSION_COOKIE_AGE = int(timedelta(hours=2).total_seconds())
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = int(timedelta(minutes=5).total_seconds())
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
