@@ -7,11 +7,11 @@ fields are excluded from the history tables, so history can be shown without lea
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from duties.models import Task
 from meetings.models import AgendaItem
+from members.links import object_url
 from members.models import Unit
 
 from .identity import mask_id, mask_phone
@@ -97,7 +97,7 @@ class Case(models.Model):
         return f"{self.number_label} {self.deidentified_name}"
 
     def get_absolute_url(self):
-        return reverse("cases:case-detail", args=[self.pk])
+        return object_url("cases:case-detail", self.pk)
 
     @property
     def number_label(self) -> str:
@@ -216,7 +216,7 @@ class Verification(models.Model):
         return f"{self.case.number_label} {self.unit} {self.subject}"
 
     def get_absolute_url(self):
-        return reverse("cases:verification-detail", args=[self.pk])
+        return object_url("cases:verification-detail", self.pk)
 
     @property
     def is_answered(self) -> bool:

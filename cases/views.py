@@ -1,5 +1,6 @@
 """Thin views over cases/services.py. Personal data is masked unless the full view is asked for."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -30,8 +31,6 @@ from .forms import (
 )
 from .models import Case, Verification
 
-PER_PAGE = 50
-
 
 @role_required()
 @require_safe
@@ -42,7 +41,7 @@ def case_list(request):
     status = request.GET.get("status", "")
     if status in Case.Status.values:
         cases = cases.filter(status=status)
-    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(cases, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/case_list.html",
@@ -258,7 +257,7 @@ def verification_list(request):
     verifications = perms.verifications_for_user(request.user).order_by(
         F("answered_at").asc(nulls_first=True), "-requested_at", "-pk"
     )
-    page = Paginator(verifications, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(verifications, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "cases/verification_list.html",

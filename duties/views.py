@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
@@ -103,7 +104,7 @@ def _ledger(request):
 @require_safe
 def task_list(request):
     form, data, tasks = _ledger(request)
-    page = Paginator(tasks, 50).get_page(request.GET.get("page"))
+    page = Paginator(tasks, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "duties/task_list.html",
@@ -313,7 +314,7 @@ def feedback_file(request, pk, file_pk):
 @require_safe
 def escalation_list(request):
     escalations = perms.escalations_for_user(request.user).select_related("task__lead_unit")
-    page = Paginator(escalations, 50).get_page(request.GET.get("page"))
+    page = Paginator(escalations, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "duties/escalation_list.html",

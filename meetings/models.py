@@ -6,11 +6,11 @@ Every status changes in meetings/services.py, never here.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from duties.models import Duty, Task
+from members.links import object_url
 from members.models import Seat, Unit
 
 USER = settings.AUTH_USER_MODEL
@@ -65,7 +65,7 @@ class Meeting(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("meetings:meeting-detail", args=[self.pk])
+        return object_url("meetings:meeting-detail", self.pk)
 
     @property
     def label(self) -> str:
@@ -154,7 +154,20 @@ class AgendaItem(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("meetings:item-detail", args=[self.pk])
+        return object_url("meetings:item-detail", self.pk)
+
+    STATUS_COLORS = {
+        Status.SUBMITTED: "primary",
+        Status.RETURNED: "warning",
+        Status.ACCEPTED: "info",
+        Status.SCHEDULED: "success",
+        Status.DELIBERATED: "dark",
+    }
+
+    @property
+    def status_color(self) -> str:
+        """The Bootstrap colour of the item's status badge."""
+        return self.STATUS_COLORS.get(self.status, "secondary")
 
     @property
     def is_editable(self) -> bool:
@@ -364,7 +377,7 @@ class Minutes(models.Model):
         return self.number_label or f"{self.meeting.title}纪要（{self.get_status_display()}）"
 
     def get_absolute_url(self):
-        return reverse("meetings:minutes-detail", args=[self.pk])
+        return object_url("meetings:minutes-detail", self.pk)
 
     @property
     def number_label(self) -> str:

@@ -3,6 +3,7 @@
 import hashlib
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -35,7 +36,6 @@ from .forms import (
 from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes
 
 logger = logging.getLogger(__name__)
-PER_PAGE = 50
 
 # --- agenda items -------------------------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def item_list(request):
     status = request.GET.get("status", "")
     if status in AgendaItem.Status.values:
         items = items.filter(status=status)
-    page = Paginator(items, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(items, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/item_list.html",
@@ -221,7 +221,7 @@ def meeting_list(request):
     meetings = perms.meetings_for_user(request.user).annotate(
         item_count=count_of(AgendaItem.objects, "meeting")
     )
-    page = Paginator(meetings, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(meetings, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "meetings/meeting_list.html",
@@ -469,7 +469,7 @@ def minutes_list(request):
             Distribution.objects.filter(acknowledged_at__isnull=False), "minutes"
         ),
     )
-    page = Paginator(minutes, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(minutes, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     minutes = list(page.object_list)
     own = {}
     if user.unit_id and not perms.sees_everything(user):

@@ -9,8 +9,9 @@ import datetime
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+from .links import object_url
 
 CHARTER_BASIS = "伊政发〔2024〕58号"
 SUCCESSION_BASIS = "工作变动自然接任"
@@ -41,7 +42,7 @@ class Unit(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("duties:unit-detail", args=[self.pk])
+        return object_url("duties:unit-detail", self.pk)
 
     @property
     def is_town(self) -> bool:
@@ -153,7 +154,7 @@ class Seat(models.Model):
         return f"{self.get_role_display()} · {self.unit.name}{self.post}"
 
     def get_absolute_url(self):
-        return reverse("members:seat-detail", args=[self.pk])
+        return object_url("members:seat-detail", self.pk)
 
     def is_retired_on(self, day: datetime.date) -> bool:
         return self.retired_on is not None and self.retired_on <= day

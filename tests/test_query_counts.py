@@ -2,7 +2,8 @@
 
 The number is pinned: a page that starts querying per row, or a change that adds a query to
 every request, shows up here before it shows up under load. Counts include the per-request
-work of the session, the user and the user's roles.
+work of the session, the user and the user's roles (three queries), not the renewal of the
+session that the first request after signing in makes.
 """
 
 import datetime
@@ -32,6 +33,9 @@ def unit(name):
 
 
 def count(client, url, status=200):
+    """Queries of one request, after a first one: as after a real sign-in, whose response
+    renewed the session, so that the count is of the page, not of the session renewal."""
+    client.get(url)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == status, url
@@ -125,14 +129,17 @@ def test_the_health_view_runs_no_query(client, charter):
 @pytest.mark.parametrize("rows", ROWS)
 @pytest.mark.parametrize(
     "persona, fresh, cached",
-    [("office", 25, 8), ("leader", 18, 4), ("liaison", 20, 9), ("member", 16, 5)],
+    [("office", 22, 8), ("leader", 15, 4), ("liaison", 17, 9), ("member", 13, 5)],
 )
 def test_home(client, personas, home_world, rows, persona, fresh, cached):
     """Fresh: the statistics computed; cached: within the minute their fragments are kept."""
     home_world(rows)
     client.force_login(personas[persona])
+    client.get(reverse("home"))  # renews the session
     cache.clear()
-    assert count(client, reverse("home")) == fresh
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("home"))
+    assert len(ctx.captured_queries) == fresh
     assert count(client, reverse("home")) == cached
 
 
@@ -149,7 +156,7 @@ def test_roster(client, office, rows):
             start="2024-06-25",
         )
     client.force_login(office)
-    assert count(client, reverse("members:roster")) == 8
+    assert count(client, reverse("members:roster")) == 5
 
 
 @pytest.mark.parametrize("rows", ROWS)
@@ -160,7 +167,7 @@ def test_duty_catalogue(client, office, rows):
         )
         duty.units.set([unit("旗民政局"), unit("旗财政局")])
     client.force_login(office)
-    assert count(client, reverse("duties:catalogue")) == 8
+    assert count(client, reverse("duties:catalogue")) == 5
 
 
 @pytest.mark.parametrize("rows", ROWS)
@@ -172,7 +179,7 @@ def test_meeting_list(client, office, liaison, rows):
             meeting_services.review_item(item, by=office, action="accept")
             meeting_services.schedule_item(item, by=office, meeting=meeting)
     client.force_login(office)
-    assert count(client, reverse("meetings:meeting-list")) == 8
+    assert count(client, reverse("meetings:meeting-list")) == 5
 
 
 @pytest.mark.parametrize("rows", ROWS)
@@ -185,7 +192,7 @@ def test_a_meeting_page(client, office, liaison, rows):
     meeting_services.notify_meeting(meeting, by=office)
     meeting_services.hold_meeting(meeting, by=office)
     client.force_login(office)
-    assert count(client, meeting.get_absolute_url()) == 12
+    assert count(client, meeting.get_absolute_url()) == 9
 
 
 @pytest.mark.parametrize("rows", ROWS)
@@ -193,11 +200,11 @@ def test_item_list(client, office, liaison, rows):
     for i in range(rows):
         make_item(liaison, title=f"议题{i}")
     client.force_login(office)
-    assert count(client, reverse("meetings:item-list")) == 8
+    assert count(client, reverse("meetings:item-list")) == 5
 
 
 @pytest.mark.parametrize("rows", [5, 12])  # each issued minutes is a whole meeting's work
-@pytest.mark.parametrize("persona, expected", [("office", 8), ("liaison", 9)])
+@pytest.mark.parametrize("persona, expected", [("office", 5), ("liaison", 6)])
 def test_minutes_list(client, personas, office, leader, liaison, rows, persona, expected):
     for _ in range(rows):
         issue(office, leader, liaison)
@@ -231,17 +238,17 @@ def test_a_minutes_page(client, office, leader, liaison, rows):
     minutes = meeting_services.issue_minutes(minutes, by=office)
     meeting_services.acknowledge(minutes, by=liaison)
     client.force_login(office)
-    assert count(client, minutes.get_absolute_url()) == 14
+    assert count(client, minutes.get_absolute_url()) == 11
 
 
 @pytest.mark.parametrize("rows", ROWS)
 @pytest.mark.parametrize(
     "persona, query, expected",
     [
-        ("office", "", 12),
-        ("office", "?unit={minzheng}&light=red", 13),
-        ("office", "?status=open&sort=-created&level=1", 12),
-        ("liaison", "", 12),
+        ("office", "", 8),
+        ("office", "?unit={minzheng}&light=red", 9),
+        ("office", "?status=open&sort=-created&level=1", 8),
+        ("liaison", "", 8),
     ],
 )
 def test_the_ledger(client, personas, office, rows, persona, query, expected):
@@ -256,14 +263,14 @@ def test_the_ledger_export(client, office, rows):
     make_tasks(rows, office)
     client.force_login(office)
     url = reverse("duties:task-export") + f"?unit={unit('旗民政局').pk}"
-    assert count(client, url) == 12
+    assert count(client, url) == 9
 
 
 @pytest.mark.parametrize("rows", ROWS)
 def test_case_list(client, office, rows):
     make_cases(rows, office)
     client.force_login(office)
-    assert count(client, reverse("cases:case-list")) == 8
+    assert count(client, reverse("cases:case-list")) == 5
 
 
 @pytest.mark.parametrize("rows", ROWS)
@@ -275,4 +282,4 @@ def test_a_case_page(client, office, rows):
             case, by=office, unit=units[i % len(units)], subject="户籍、车辆"
         )
     client.force_login(office)
-    assert count(client, case.get_absolute_url()) == 16
+    assert count(client, case.get_absolute_url()) == 13

@@ -101,6 +101,11 @@ DATABASES = {
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Client-side cursors for .iterator() too: a form's choices (ModelChoiceField iterates its
+    # queryset) would otherwise cost DECLARE, FETCH and CLOSE round trips on every page; the
+    # largest iteration, an Excel export of the whole ledger, fits in memory many times over.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock up front, so two writers queue instead of
     # failing with "database is locked" when one upgrades a read lock.
@@ -138,6 +143,10 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# Rows per page of every list (ledger, items, meetings, minutes, cases, …): two screens of an
+# office PC, and a page that stays small on a slow county link.
+LIST_PAGE_SIZE = 20
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
