@@ -14,6 +14,7 @@ from meetings.models import AgendaItem, Distribution, Meeting, Minutes
 from members.permissions import Role, has_role, is_leader, is_office, role_required
 
 from . import dashboard
+from .pagecache import APPS, cached_page
 
 
 class LoginView(auth_views.LoginView):
@@ -119,6 +120,7 @@ UNIT_TASKS_SHOWN = 10
 
 @role_required()
 @require_safe
+@cached_page(*APPS)
 def home(request):
     user, today = request.user, timezone.localdate()
     office_or_leader = is_office(user) or is_leader(user)

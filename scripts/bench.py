@@ -13,6 +13,8 @@ Environment (all optional):
   BENCH_DURATION       seconds of load per page, default 8
   BENCH_CONNECTIONS    concurrent connections, default 16
   BENCH_YEARS          years of data to generate into an empty database, default 10
+  BENCH_REDIS_URL      the shared cache of the deployment, default redis://127.0.0.1:6379/15
+                       (emptied first); "none" measures a deployment without one
   BENCH_ONLY           comma-separated page keys (health, admin, roster, …) to measure only
                        those, while profiling one page; health and admin are always measured
 """
@@ -42,6 +44,7 @@ DATABASE_URL = os.environ.get(
 DURATION = int(os.environ.get("BENCH_DURATION", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 YEARS = int(os.environ.get("BENCH_YEARS", "10"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 ONLY = {key for key in os.environ.get("BENCH_ONLY", "").split(",") if key}
 WORKERS = 2
 PASSWORD = secrets.token_urlsafe(16)
@@ -76,6 +79,20 @@ def ensure_wrk():
         sys.exit("缺少 wrk，请以管理员身份运行：apt-get install wrk")
 
 
+def ensure_redis():
+    """Production runs with Redis (Debian's redis-server) as the workers' shared cache."""
+    global REDIS_URL
+    if REDIS_URL == "none":
+        return
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except redis.exceptions.ConnectionError:
+        say(f"{REDIS_URL} 无法连接：本次不用共享缓存（设置 BENCH_REDIS_URL 指向 Redis）")
+        REDIS_URL = "none"
+
+
 def ensure_database():
     import psycopg
 
@@ -99,6 +116,7 @@ def server_env(settings: str) -> dict:
         "JIUZHU_MEDIA_ROOT": str(RESULTS / "media"),
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **({"JIUZHU_REDIS_URL": REDIS_URL} if REDIS_URL != "none" else {}),
         "PYTHONUNBUFFERED": "1",
     }
 
@@ -125,7 +143,7 @@ class Page:
     role: str
     url: str
     kind: str = "page"  # page, baseline, export
-    queries: int | None = None
+    queries: str | None = None  # rendered / from the page cache
     rows: int | None = None
     result: dict = field(default_factory=dict)
 
@@ -266,6 +284,7 @@ def pick_pages(users) -> tuple[list[Page], dict]:
 
 def count_queries(pages, users):
     """Queries per request, by Django's test client against the same database and settings."""
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -280,11 +299,14 @@ def count_queries(pages, users):
                 client = clients[page.role] = Client(HTTP_HOST="127.0.0.1")
                 client.force_login(users[page.role])
         client.get(page.url, secure=True)  # warm: first-request work is not per request
+        cache.clear()  # rendered: no page and no user kept
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(page.url, secure=True)
         if response.status_code != 200:
             sys.exit(f"{page.url}（{page.role}）返回 {response.status_code}，无法测试。")
-        page.queries = len(ctx.captured_queries)
+        with CaptureQueriesContext(connection) as again:
+            client.get(page.url, secure=True)
+        page.queries = f"{len(ctx.captured_queries)}/{len(again.captured_queries)}"
 
 
 # --- the server and the load ------------------------------------------------------------------
@@ -512,7 +534,7 @@ def table(pages, health, admin) -> list[str]:
             f"{p50:.1f}",
             f"{p99:.1f}",
             f"{p99 / p50:.2f}" if p50 else "—",
-            "—" if page.queries is None else str(page.queries),
+            "—" if page.queries is None else page.queries,
             f"{of_health:.3f}",
             f"{of_admin:.2f}",
             " ".join(verdict),
@@ -524,6 +546,7 @@ def table(pages, health, admin) -> list[str]:
 def main():
     RESULTS.mkdir(exist_ok=True)
     ensure_wrk()
+    ensure_redis()
     ensure_database()
     say(f"数据库 {DATABASE_URL}")
     generation = prepare_data()
@@ -570,7 +593,9 @@ def main():
     lines = [
         f"jiuzhu 负载测试 {stamp}（git {commit}，{os.cpu_count()} 核）",
         f"gunicorn {WORKERS} 个 sync worker，jiuzhu.settings.prod，PostgreSQL {DATABASE_URL}，"
-        f"wrk {CONNECTIONS} 个连接 × {DURATION} 秒/页（导出：1 个连接）",
+        f"wrk {CONNECTIONS} 个连接 × {DURATION} 秒/页（导出：1 个连接），"
+        + (f"共享缓存 {REDIS_URL}" if REDIS_URL != "none" else "无共享缓存（每次渲染）"),
+        "查询/次：渲染一次的查询数 / 页面缓存命中时的查询数",
         "数据：" + json.dumps(extra["counts"], ensure_ascii=False),
         "",
         *table(pages, health, admin),

@@ -43,6 +43,14 @@ def count(client, url, status=200):
 
 
 @pytest.fixture(autouse=True)
+def rendered_each_time(settings):
+    """The counts are of rendering a page, as a deployment without a shared cache does on every
+    request: no cached pages (jiuzhu/pagecache.py), no cached user (members/backends.py)."""
+    settings.PAGE_CACHE_SECONDS = 0
+    settings.AUTH_USER_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def quick_pdf(monkeypatch):
     """Issuing renders a PDF; these tests count queries, not pages of a PDF."""
     monkeypatch.setattr(pdf, "render_minutes_pdf", lambda minutes, **kw: b"%PDF-1.7\n%test\n")
@@ -283,3 +291,15 @@ def test_a_case_page(client, office, rows):
         )
     client.force_login(office)
     assert count(client, case.get_absolute_url()) == 13
+
+
+@pytest.mark.parametrize("rows", ROWS)
+def test_with_a_shared_cache_a_page_seen_before_costs_the_session_query_alone(
+    client, office, rows, settings
+):
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.AUTH_USER_CACHE_SECONDS = 300
+    make_tasks(rows, office)
+    client.force_login(office)
+    url = reverse("duties:task-list")
+    assert count(client, url) == 1  # the session (in the database here; in Redis in production)

@@ -63,7 +63,8 @@ MIDDLEWARE = [
 # refused before any password hash is computed. The office can lift a lock early.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading each request's user from the shared cache when there is one.
+    "members.backends.CachedUserBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -115,15 +116,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
-# Django's cache holds only what may be up to a minute old: the home page's statistics
-# (jiuzhu/dashboard.py), shared by the users of one scope. Each worker keeps its own.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "jiuzhu",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
+# The cache. Production sets JIUZHU_REDIS_URL (e.g. redis://127.0.0.1:6379/0; Debian's
+# redis-server) so that every worker shares one: sessions are then read from it (and still
+# written to the database, so a Redis restart logs nobody out), and so is each request's user
+# (members/backends.py). Without it each process keeps its own small cache, which holds only what
+# may be a minute old anyway (the home page's statistics), and sessions and users are read from
+# the database.
+REDIS_URL = env("JIUZHU_REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("JIUZHU_CACHE_PREFIX", "jiuzhu"),
+        }
     }
-}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    AUTH_USER_CACHE_SECONDS = 300
+    # Rendered pages, until the data under them changes (jiuzhu/pagecache.py); the time bounds
+    # only what changes with the clock alone, such as a deadline passing.
+    PAGE_CACHE_SECONDS = 60
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "jiuzhu",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
+    AUTH_USER_CACHE_SECONDS = 0
+    PAGE_CACHE_SECONDS = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
