@@ -174,3 +174,25 @@ def test_in_a_real_transaction_the_generation_moves_on_at_the_commit(charter):
         get_user_model().objects.create(username="nobody")
         raise RuntimeError
     assert pagecache.generations(["members"]) == before
+
+
+def test_an_unreachable_redis_is_a_cache_miss_and_pages_still_render(client, office, settings):
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "jiuzhu.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    assert cache.get("anything") is None and cache.get_many(["a", "b"]) == {}
+    cache.set("anything", 1)
+    with pytest.raises(ValueError):
+        cache.incr("anything")
+    task(office, "照常显示的事项")
+    client.force_login(office)
+    for _ in range(2):
+        response = client.get(LEDGER)
+        assert response.status_code == 200 and "照常显示的事项" in response.content.decode()

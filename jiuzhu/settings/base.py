@@ -126,9 +126,11 @@ REDIS_URL = env("JIUZHU_REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache; an unreachable Redis is a cache miss (jiuzhu/cache.py).
+            "BACKEND": "jiuzhu.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("JIUZHU_CACHE_PREFIX", "jiuzhu"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

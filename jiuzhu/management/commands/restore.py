@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
@@ -30,6 +31,9 @@ class Command(BaseCommand):
         except BackupError as e:
             raise CommandError(str(e)) from e
         connections["default"].close()
+        # The database was replaced outside Django's view: no cached page, user or session of
+        # the old data may outlive it (jiuzhu/pagecache.py, members/backends.py).
+        cache.clear()
         problems = verify(
             manifest, connection=connections["default"], media_root=Path(settings.MEDIA_ROOT)
         )
