@@ -2,8 +2,8 @@
 
 Reads outnumber writes many times over in this office: a ledger, a meeting or a case is opened
 again and again between two changes. `cached_page("duties", "members")` keeps a page's HTML in
-the cache under a key made of the user, the URL, the day, and the *generation* of each app the
-page shows. Every committed INSERT, UPDATE or DELETE on an app's tables moves that app's
+the cache under a key made of the user, the URL, the day, the release (the project's code and
+templates as deployed), and the *generation* of each app the page shows. Every committed INSERT, UPDATE or DELETE on an app's tables moves that app's
 generation on (watched at the database layer, so queryset updates, bulk writes and raw SQL
 through Django count too), so the next request for any page of that app renders afresh: a
 cached page is never older than the data it shows. Time alone (a deadline passing) is bounded by
@@ -22,6 +22,7 @@ import hashlib
 import re
 import time
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -122,8 +123,24 @@ def watch_open_connections():
         watch_connection(None, connection)
 
 
+def _release() -> str:
+    """The code and templates this process runs: a deployment renders its pages afresh."""
+    root = Path(settings.BASE_DIR)
+    stamps = sorted(
+        (str(path.relative_to(root)), path.stat().st_mtime_ns)
+        for folder in ("jiuzhu", "members", "duties", "meetings", "cases", "templates")
+        for path in (root / folder).rglob("*")
+        if path.suffix in {".py", ".html"}
+    )
+    return hashlib.sha256(repr(stamps).encode()).hexdigest()[:16]
+
+
+RELEASE = _release()
+
+
 def _key(request, apps) -> str:
     parts = (
+        RELEASE,
         request.user.pk,
         request.get_full_path(),
         timezone.localdate().isoformat(),
