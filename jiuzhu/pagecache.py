@@ -10,7 +10,8 @@ cached page is never older than the data it shows. Time alone (a deadline passin
 PAGE_CACHE_SECONDS.
 
 Per-request parts are not cached: the CSRF token of the page's forms is put back freshly on
-every hit, a page with a message to show (after a POST) is never cached, and the permission
+every hit, a page with a message to show (after a POST) or one that used its CSP nonce is never
+cached, and the permission
 check runs before the cache is consulted (role_required wraps cached_page). The key holds the
 user, so each user only ever gets pages rendered for them.
 
@@ -174,7 +175,9 @@ def cached_page(*apps):
             response = view(request, *args, **kwargs)
             content_type = response.get("Content-Type", "")
             if (
-                response.status_code == 200
+                # A page that used its CSP nonce (an inline script) is bound to this response.
+                not getattr(request, "_csp_nonce", None)
+                and response.status_code == 200
                 and not response.streaming
                 and content_type.startswith("text/html")
                 and not response.cookies

@@ -196,3 +196,25 @@ def test_an_unreachable_redis_is_a_cache_miss_and_pages_still_render(client, off
     for _ in range(2):
         response = client.get(LEDGER)
         assert response.status_code == 200 and "照常显示的事项" in response.content.decode()
+
+
+def test_a_page_that_used_its_csp_nonce_is_not_kept(rf, office):
+    from django.http import HttpResponse
+    from django.middleware.csp import ContentSecurityPolicyMiddleware
+
+    from jiuzhu.pagecache import cached_page
+
+    calls = []
+
+    @cached_page("members")
+    def view(request):
+        calls.append(1)
+        return HttpResponse(f'<script nonce="{request._csp_nonce}"></script>')
+
+    for _ in range(2):
+        request = rf.get("/x/")
+        request.user = office
+        request.session = {}
+        request._messages = []
+        ContentSecurityPolicyMiddleware(view)(request)
+    assert len(calls) == 2
