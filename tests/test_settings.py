@@ -139,3 +139,35 @@ def test_every_page_uses_bootstrap_from_static_not_a_cdn():
     base = (ROOT / "templates" / "base.html").read_text(encoding="utf-8")
     assert "{% static 'vendor/bootstrap/css/bootstrap.min.css' %}" in base
     assert (ROOT / "static" / "vendor" / "bootstrap" / "css" / "bootstrap.min.css").exists()
+
+
+@pytest.mark.parametrize(
+    "redis, expected",
+    [
+        (
+            "redis://127.0.0.1:6379/0",
+            "jiuzhu.cache.TolerantRedisCache django.contrib.sessions.backends.cached_db 60 300",
+        ),
+        (
+            None,
+            "django.core.cache.backends.locmem.LocMemCache django.contrib.sessions.backends.db 0 0",
+        ),
+    ],
+)
+def test_pages_and_users_are_cached_only_with_a_cache_shared_by_every_worker(redis, expected):
+    """A per-process cache could not be told of another worker's writes (jiuzhu/pagecache.py)."""
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE, "
+        "s.PAGE_CACHE_SECONDS, s.AUTH_USER_CACHE_SECONDS)"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.prod",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "DJANGO_ALLOWED_HOSTS": "jiuzhu.example",
+    }
+    if redis:
+        env["JIUZHU_REDIS_URL"] = redis
+    result = manage("shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
