@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from duties import services as duties_services
@@ -672,16 +673,18 @@ def _create_tasks(minutes: Minutes, by):
 def record_download(minutes, *, by) -> Distribution | None:
     """Count a download of the issued PDF against the downloader's unit, if it was sent one.
 
-    The office's and leaders' own reading is not the receiving unit's: it is not counted.
+    The office's and leaders' own reading is not the receiving unit's: it is not counted. The
+    count moves in one UPDATE computed by the database, so concurrent downloads each count
+    without a row lock; each download is its own Download row (who, when), so the counter's
+    change writes no history row of the distribution.
     """
     distribution = None if perms.sees_everything(by) else perms.distribution_for(by, minutes)
     if distribution is None:
         return None
-    distribution = _lock(Distribution, distribution)
-    now = timezone.now()
-    distribution.download_count += 1
-    distribution.first_downloaded_at = distribution.first_downloaded_at or now
-    distribution.save(update_fields=["download_count", "first_downloaded_at"])
+    Distribution.objects.filter(pk=distribution.pk).update(
+        download_count=F("download_count") + 1,
+        first_downloaded_at=Coalesce("first_downloaded_at", Value(timezone.now())),
+    )
     Download.objects.create(distribution=distribution, by=by)
     return distribution
 
