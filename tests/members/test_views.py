@@ -160,6 +160,6 @@ def test_the_roster_takes_a_constant_number_of_queries(
     client, member, django_assert_max_num_queries
 ):
     client.force_login(member)
-    # session, user, roles, the idle-timeout session save, seats, tenures
+    # session, user, roles, the first request's session renewal, seats, tenures
     with django_assert_max_num_queries(10):
         client.get(reverse("members:roster"))
