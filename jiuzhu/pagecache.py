@@ -129,7 +129,7 @@ def _release() -> str:
     root = Path(settings.BASE_DIR)
     stamps = sorted(
         (str(path.relative_to(root)), path.stat().st_mtime_ns)
-        for folder in ("jiuzhu", "members", "duties", "meetings", "cases", "templates")
+        for folder in ("jiuzhu", *APPS, "templates")
         for path in (root / folder).rglob("*")
         if path.suffix in {".py", ".html"}
     )
