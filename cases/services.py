@@ -15,6 +15,7 @@ from duties.models import Task
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
 from members.files import store_uploads
+from members.locking import lock
 from members.models import Unit
 from members.permissions import Role, has_role
 from members.sequences import next_number
@@ -26,10 +27,6 @@ from .models import AccessLog, Case, CaseFile, CaseStep, HouseholdMember, Measur
 
 class CasesError(Exception):
     """A change that is not allowed; str(e) is the Chinese message the user sees."""
-
-
-def _lock(case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
 
 
 def _move(case, to, by, comment=""):
@@ -150,7 +147,7 @@ def request_verification(case, *, by, unit, subject, question="") -> Verificatio
     """核对: ask a unit (公安 户籍/车辆, 自然资源 房产, 税务 纳税, 人社 社保…) to check."""
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以发起核对。")
-    case = _lock(case)
+    case = lock(case)
     if case.status not in (Case.Status.RECEIVED, Case.Status.VERIFYING):
         raise CasesError(f"个案{case.get_status_display()}，不能再发起核对。")
     if unit is None:
@@ -192,7 +189,7 @@ def submit_for_deliberation(case, *, by, meeting) -> Case:
     """提请审议: the case goes onto a special meeting or a written review, de-identified."""
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以提请审议。")
-    case = _lock(case)
+    case = lock(case)
     if case.status != Case.Status.VERIFYING:
         raise CasesError("个案须先完成核对，才能提请审议。")
     outstanding = case.verifications.filter(answered_at__isnull=True).count()
@@ -232,7 +229,7 @@ def record_decision(case, *, by, measures: list[MeasureData]) -> Case:
     """议定: the meeting (or written review) has deliberated; record the measures it agreed."""
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以登记议定的救助措施。")
-    case = _lock(case)
+    case = lock(case)
     if case.status != Case.Status.SUBMITTED:
         raise CasesError("个案须先提请审议，会议审议后才能登记救助措施。")
     if case.agenda_item is None or case.agenda_item.status != AgendaItem.Status.DELIBERATED:
@@ -261,7 +258,7 @@ def start_measures(case, *, by) -> Case:
     """实施中: each measure becomes a task in the supervision ledger, named without personal data."""
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以交办救助措施。")
-    case = _lock(case)
+    case = lock(case)
     if case.status != Case.Status.DECIDED:
         raise CasesError("个案须先议定救助措施。")
     for measure in case.measures.select_related("unit"):
@@ -284,7 +281,7 @@ def close_case(case, *, by) -> Case:
     """办结, once every measure's task is done."""
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以办结个案。")
-    case = _lock(case)
+    case = lock(case)
     if case.status != Case.Status.IMPLEMENTING:
         raise CasesError("只有实施中的个案才能办结。")
     waiting = case.measures.filter(task__status=Task.Status.OPEN).count()
@@ -299,7 +296,7 @@ def refuse_case(case, *, by, reason) -> Case:
     """不予救助, with a reason, from any state before the measures start."""
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以决定不予救助。")
-    case = _lock(case)
+    case = lock(case)
     if case.status in (*Case.FINAL, Case.Status.IMPLEMENTING):
         raise CasesError(f"个案{case.get_status_display()}，不能再改为不予救助。")
     reason = (reason or "").strip()

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from members.files import store_uploads
+from members.locking import lock
 from members.models import Unit
 from members.sequences import next_number
 
@@ -20,12 +21,8 @@ class DutiesError(Exception):
     """A change that is not allowed; str(e) is the Chinese message the user sees."""
 
 
-def _lock(model, obj):
-    return model.objects.select_for_update().get(pk=obj.pk)
-
-
 def _open_task(task) -> Task:
-    task = _lock(Task, task)
+    task = lock(task)
     if task.is_closed:
         raise DutiesError(f"该事项{task.get_status_display()}，不能再办理。")
     return task
@@ -35,7 +32,7 @@ def _own_part(task, by) -> TaskUnit:
     part = perms.part_for(by, task)
     if part is None:
         raise DutiesError("只有承办单位的联络员可以办理本单位的部分。")
-    return _lock(TaskUnit, part)
+    return lock(part)
 
 
 @transaction.atomic
@@ -181,7 +178,7 @@ def request_extension(task, *, by, new_deadline, reason) -> Extension:
 def decide_extension(extension, *, by, approve: bool, comment="") -> Extension:
     if not perms.can_manage_tasks(by):
         raise DutiesError("只有办公室可以审批延期申请。")
-    extension = _lock(Extension, extension)
+    extension = lock(extension)
     if extension.status != Extension.Status.PENDING:
         raise DutiesError(f"该申请{extension.get_status_display()}，不能再审批。")
     task = _open_task(extension.task)
@@ -251,7 +248,7 @@ def escalate(
 def resolve_escalation(escalation, *, by, resolution) -> Escalation:
     if not perms.can_manage_tasks(by):
         raise DutiesError("只有办公室可以解除督办。")
-    escalation = _lock(Escalation, escalation)
+    escalation = lock(escalation)
     if not escalation.is_open:
         raise DutiesError("该督办已解除。")
     resolution = (resolution or "").strip()
