@@ -6,6 +6,15 @@ An archive (.tar.gz) holds:
   manifest.json                         row count and checksum of every table, SHA-256 of every file
 
 Restoring writes the database and files to the target, then checks them against the manifest.
+
+Why not django-dbbackup (5.4.0, read for this): it dumps the database (dbbackup) and the media
+(mediabackup) as two separate archives with no record of what they held, and dbrestore/mediarestore
+load them without checking anything; a restore from a half-written or mismatched pair looks fine
+until a user opens a missing PDF. What this module adds is exactly that check: one archive for both,
+a manifest of every table's row count and checksum and every file's SHA-256, and a restore that
+refuses to report success unless the restored database and files match it. The dumping itself uses
+the same tools dbbackup would (pg_dump -Fc / pg_restore, SQLite's backup API), so there is little
+home-made code left to replace.
 """
 
 import datetime
