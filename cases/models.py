@@ -5,6 +5,7 @@ fields are excluded from the history tables, so history can be shown without lea
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -81,6 +82,7 @@ class Case(models.Model):
         USER, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
     )
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    steps = GenericRelation("members.Step", verbose_name="办理记录")  # action: a Status value
 
     history = HistoricalRecords(excluded_fields=PERSONAL_FIELDS)
 
@@ -151,24 +153,6 @@ class HouseholdMember(models.Model):
     @property
     def masked_id(self) -> str:
         return mask_id(self.id_number)
-
-
-class CaseStep(models.Model):
-    case = models.ForeignKey(
-        Case, verbose_name="个案", on_delete=models.CASCADE, related_name="steps"
-    )
-    status = models.CharField("状态", max_length=14, choices=Case.Status.choices)
-    by = models.ForeignKey(USER, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField("时间", auto_now_add=True)
-    comment = models.TextField("说明", blank=True)
-
-    class Meta:
-        verbose_name = "个案办理记录"
-        verbose_name_plural = "个案办理记录"
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_status_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Verification(models.Model):

@@ -19,10 +19,11 @@ from members.locking import lock
 from members.models import Unit
 from members.permissions import Role, has_role
 from members.sequences import next_number
+from members.steps import record_step
 
 from . import permissions as perms
 from .identity import InvalidID, validate_id, validate_phone
-from .models import AccessLog, Case, CaseFile, CaseStep, HouseholdMember, Measure, Verification
+from .models import AccessLog, Case, CaseFile, HouseholdMember, Measure, Verification
 
 
 class CasesError(Exception):
@@ -32,7 +33,7 @@ class CasesError(Exception):
 def _move(case, to, by, comment=""):
     case.status = to
     case.save(update_fields=["status"])
-    CaseStep.objects.create(case=case, status=to, by=by, comment=comment)
+    record_step(case, to, by=by, comment=comment)
 
 
 @dataclass
@@ -119,7 +120,7 @@ def register_case(data: CaseData, *, by, files=()) -> Case:
             condition=m.condition,
         )
     add_files(case, by=by, files=files)
-    CaseStep.objects.create(case=case, status=Case.Status.RECEIVED, by=by)
+    record_step(case, Case.Status.RECEIVED, by=by)
     return case
 
 

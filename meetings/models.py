@@ -4,6 +4,7 @@ Every status changes in meetings/services.py, never here.
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -87,6 +88,18 @@ class Meeting(models.Model):
 
 
 class AgendaItem(models.Model):
+    class Action(models.TextChoices):
+        """The steps of its 办理记录 (members.Step)."""
+
+        SUBMITTED = "submitted", "提交"
+        EDITED = "edited", "修改"
+        ACCEPTED = "accepted", "受理"
+        RETURNED = "returned", "退回修改"
+        REJECTED = "rejected", "不予受理"
+        WITHDRAWN = "withdrawn", "撤回"
+        SCHEDULED = "scheduled", "列入议程"
+        DELIBERATED = "deliberated", "会议审议"
+
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "已提交"
         RETURNED = "returned", "退回修改"
@@ -130,6 +143,7 @@ class AgendaItem(models.Model):
     order = models.PositiveSmallIntegerField("议程顺序", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+    steps = GenericRelation("members.Step", verbose_name="办理记录")
 
     history = HistoricalRecords()
 
@@ -176,36 +190,6 @@ class AgendaItem(models.Model):
     @property
     def is_withdrawable(self) -> bool:
         return self.status in self.WITHDRAWABLE
-
-
-class AgendaStep(models.Model):
-    """One recorded step of an agenda item: who did what, when, and what they said."""
-
-    class Action(models.TextChoices):
-        SUBMITTED = "submitted", "提交"
-        EDITED = "edited", "修改"
-        ACCEPTED = "accepted", "受理"
-        RETURNED = "returned", "退回修改"
-        REJECTED = "rejected", "不予受理"
-        WITHDRAWN = "withdrawn", "撤回"
-        SCHEDULED = "scheduled", "列入议程"
-        DELIBERATED = "deliberated", "会议审议"
-
-    item = models.ForeignKey(
-        AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="steps"
-    )
-    action = models.CharField("操作", max_length=12, choices=Action.choices)
-    by = models.ForeignKey(USER, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField("时间", auto_now_add=True)
-    comment = models.TextField("意见", blank=True)
-
-    class Meta:
-        verbose_name = "议题办理记录"
-        verbose_name_plural = "议题办理记录"
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} {self.by} {self.at:%Y-%m-%d %H:%M}"
 
 
 def material_path(instance, filename):
@@ -318,6 +302,15 @@ class Opinion(models.Model):
 
 
 class Minutes(models.Model):
+    class Action(models.TextChoices):
+        """The steps of its 办理记录 (members.Step)."""
+
+        CREATED = "created", "起草"
+        SUBMITTED = "submitted", "提交审签"
+        RETURNED = "returned", "退回修改"
+        APPROVED = "approved", "审签同意"
+        ISSUED = "issued", "印发"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         SUBMITTED = "submitted", "待审签"
@@ -358,6 +351,7 @@ class Minutes(models.Model):
     issued_at = models.DateTimeField("印发时间", null=True, blank=True)
     pdf = models.FileField("PDF", upload_to="minutes/", blank=True, max_length=200)
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    steps = GenericRelation("members.Step", verbose_name="办理记录")
 
     history = HistoricalRecords()
 
@@ -387,31 +381,6 @@ class Minutes(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
-
-
-class MinutesStep(models.Model):
-    class Action(models.TextChoices):
-        CREATED = "created", "起草"
-        SUBMITTED = "submitted", "提交审签"
-        RETURNED = "returned", "退回修改"
-        APPROVED = "approved", "审签同意"
-        ISSUED = "issued", "印发"
-
-    minutes = models.ForeignKey(
-        Minutes, verbose_name="纪要", on_delete=models.CASCADE, related_name="steps"
-    )
-    action = models.CharField("操作", max_length=10, choices=Action.choices)
-    by = models.ForeignKey(USER, verbose_name="操作人", on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField("时间", auto_now_add=True)
-    comment = models.TextField("意见", blank=True)
-
-    class Meta:
-        verbose_name = "纪要办理记录"
-        verbose_name_plural = "纪要办理记录"
-        ordering = ["at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_action_display()} {self.by} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Decision(models.Model):

@@ -20,11 +20,11 @@ from duties.models import Duty, Task
 from members.files import store_uploads
 from members.models import Seat, Tenure, Unit
 from members.sequences import next_number
+from members.steps import record_step
 
 from . import permissions as perms
 from .models import (
     AgendaItem,
-    AgendaStep,
     Attendance,
     Decision,
     Distribution,
@@ -32,7 +32,6 @@ from .models import (
     Material,
     Meeting,
     Minutes,
-    MinutesStep,
     Opinion,
 )
 
@@ -106,7 +105,7 @@ def submit_item(*, by, title, background, proposal, duty=None, files=()) -> Agen
         duty=duty,
     )
     _attach(item, files, by)
-    AgendaStep.objects.create(item=item, action=AgendaStep.Action.SUBMITTED, by=by)
+    record_step(item, AgendaItem.Action.SUBMITTED, by=by)
     return item
 
 
@@ -123,10 +122,8 @@ def submit_office_item(*, by, unit, title, background, proposal) -> AgendaItem:
         proposal=proposal,
         status=AgendaItem.Status.ACCEPTED,
     )
-    AgendaStep.objects.create(
-        item=item, action=AgendaStep.Action.SUBMITTED, by=by, comment="办公室提出"
-    )
-    AgendaStep.objects.create(item=item, action=AgendaStep.Action.ACCEPTED, by=by)
+    record_step(item, AgendaItem.Action.SUBMITTED, by=by, comment="办公室提出")
+    record_step(item, AgendaItem.Action.ACCEPTED, by=by)
     return item
 
 
@@ -158,7 +155,7 @@ def update_item(
             material.delete()
     _attach(item, files, by)
     comment = "修改后重新提交" if was_returned else ""
-    AgendaStep.objects.create(item=item, action=AgendaStep.Action.EDITED, by=by, comment=comment)
+    record_step(item, AgendaItem.Action.EDITED, by=by, comment=comment)
     return item
 
 
@@ -171,14 +168,14 @@ def withdraw_item(item, *, by) -> AgendaItem:
         raise MeetingsError(f"议题{item.get_status_display()}，不能撤回。")
     item.status = AgendaItem.Status.WITHDRAWN
     item.save(update_fields=["status"])
-    AgendaStep.objects.create(item=item, action=AgendaStep.Action.WITHDRAWN, by=by)
+    record_step(item, AgendaItem.Action.WITHDRAWN, by=by)
     return item
 
 
 REVIEW_ACTIONS = {
-    "accept": (AgendaItem.Status.ACCEPTED, AgendaStep.Action.ACCEPTED),
-    "return": (AgendaItem.Status.RETURNED, AgendaStep.Action.RETURNED),
-    "reject": (AgendaItem.Status.REJECTED, AgendaStep.Action.REJECTED),
+    "accept": (AgendaItem.Status.ACCEPTED, AgendaItem.Action.ACCEPTED),
+    "return": (AgendaItem.Status.RETURNED, AgendaItem.Action.RETURNED),
+    "reject": (AgendaItem.Status.REJECTED, AgendaItem.Action.REJECTED),
 }
 
 
@@ -199,7 +196,7 @@ def review_item(item, *, by, action: str, comment: str = "") -> AgendaItem:
         raise MeetingsError("不予受理时请写明理由。")
     item.status, step = REVIEW_ACTIONS[action]
     item.save(update_fields=["status"])
-    AgendaStep.objects.create(item=item, action=step, by=by, comment=comment)
+    record_step(item, step, by=by, comment=comment)
     return item
 
 
@@ -219,11 +216,8 @@ def schedule_item(item, *, by, meeting) -> AgendaItem:
     item.save(update_fields=["meeting", "order", "status"])
     if not meeting.invited_units.filter(pk=item.unit_id).exists():
         meeting.invited_units.add(item.unit)  # the proposing unit attends its own item
-    AgendaStep.objects.create(
-        item=item,
-        action=AgendaStep.Action.SCHEDULED,
-        by=by,
-        comment=f"列入“{meeting.title}”第{item.order}项",
+    record_step(
+        item, AgendaItem.Action.SCHEDULED, by=by, comment=f"列入“{meeting.title}”第{item.order}项"
     )
     return item
 
@@ -383,9 +377,7 @@ def hold_meeting(meeting, *, by) -> Meeting:
     for item in meeting.agenda_items.filter(status=AgendaItem.Status.SCHEDULED):
         item.status = AgendaItem.Status.DELIBERATED
         item.save(update_fields=["status"])
-        AgendaStep.objects.create(
-            item=item, action=AgendaStep.Action.DELIBERATED, by=by, comment=meeting.title
-        )
+        record_step(item, AgendaItem.Action.DELIBERATED, by=by, comment=meeting.title)
     return meeting
 
 
@@ -412,9 +404,9 @@ def cancel_meeting(meeting, *, by) -> Meeting:
     for item in meeting.agenda_items.all():
         item.status, item.meeting, item.order = AgendaItem.Status.ACCEPTED, None, None
         item.save(update_fields=["status", "meeting", "order"])
-        AgendaStep.objects.create(
-            item=item,
-            action=AgendaStep.Action.ACCEPTED,
+        record_step(
+            item,
+            AgendaItem.Action.ACCEPTED,
             by=by,
             comment=f"会议“{meeting.title}”取消，待重新安排",
         )
@@ -508,7 +500,7 @@ def create_minutes(meeting, *, by) -> Minutes:
     if Minutes.objects.filter(meeting=meeting).exists():
         raise MeetingsError("这次会议已有纪要。")
     minutes = Minutes.objects.create(meeting=meeting, drafted_by=by)
-    MinutesStep.objects.create(minutes=minutes, action=MinutesStep.Action.CREATED, by=by)
+    record_step(minutes, Minutes.Action.CREATED, by=by)
     return minutes
 
 
@@ -563,7 +555,7 @@ def submit_minutes(minutes, *, by) -> Minutes:
         raise MeetingsError("请至少写一项议定事项再提交审签。")
     minutes.status = Minutes.Status.SUBMITTED
     minutes.save(update_fields=["status"])
-    MinutesStep.objects.create(minutes=minutes, action=MinutesStep.Action.SUBMITTED, by=by)
+    record_step(minutes, Minutes.Action.SUBMITTED, by=by)
     return minutes
 
 
@@ -577,9 +569,7 @@ def approve_minutes(minutes, *, by, comment="") -> Minutes:
     minutes.status = Minutes.Status.APPROVED
     minutes.approved_by, minutes.approved_at = by, timezone.now()
     minutes.save(update_fields=["status", "approved_by", "approved_at"])
-    MinutesStep.objects.create(
-        minutes=minutes, action=MinutesStep.Action.APPROVED, by=by, comment=(comment or "").strip()
-    )
+    record_step(minutes, Minutes.Action.APPROVED, by=by, comment=(comment or "").strip())
     return minutes
 
 
@@ -595,9 +585,7 @@ def return_minutes(minutes, *, by, comment) -> Minutes:
         raise MeetingsError("退回纪要时请写明修改意见。")
     minutes.status = Minutes.Status.RETURNED
     minutes.save(update_fields=["status"])
-    MinutesStep.objects.create(
-        minutes=minutes, action=MinutesStep.Action.RETURNED, by=by, comment=comment
-    )
+    record_step(minutes, Minutes.Action.RETURNED, by=by, comment=comment)
     return minutes
 
 
@@ -626,9 +614,7 @@ def issue_minutes(minutes, *, by) -> Minutes:
         minutes.save()
         _distribute(minutes, now)
         _create_tasks(minutes, by)
-        MinutesStep.objects.create(
-            minutes=minutes, action=MinutesStep.Action.ISSUED, by=by, comment=minutes.number_label
-        )
+        record_step(minutes, Minutes.Action.ISSUED, by=by, comment=minutes.number_label)
     except Exception:
         minutes.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
         raise

@@ -7,8 +7,10 @@ takes over a seat inherits everything the seat or its unit owns without any furt
 import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .links import object_url
@@ -277,3 +279,35 @@ class Sequence(models.Model):
 
     def __str__(self):
         return f"{self.key}：{self.last_number}"
+
+
+class Step(models.Model):
+    """办理记录: one step of a workflow (an agenda item, minutes, a case): who did what, when, why.
+
+    One log for every workflow, not one model per app, and not simple-history: history rows are
+    per save and copy every field (personal data included), while a step is the workflow's own
+    account in the words the user saw. `action` is the app's code (its TextChoices value) and
+    `label` the words at the time, so a renamed label never rewrites what was recorded.
+    """
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT
+    )
+    object_id = models.PositiveBigIntegerField("对象")
+    subject = GenericForeignKey("content_type", "object_id")
+    action = models.CharField("操作代码", max_length=20)
+    label = models.CharField("操作", max_length=20)
+    by = models.ForeignKey(
+        "members.User", verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("时间", default=timezone.now)
+    comment = models.TextField("意见", blank=True)
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="step_subject")]
+
+    def __str__(self):
+        return f"{self.label} {self.by} {self.at:%Y-%m-%d %H:%M}"

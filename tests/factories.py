@@ -10,16 +10,14 @@ from duties.models import Escalation, Extension, Feedback, Task
 from meetings import services
 from meetings.models import (
     AgendaItem,
-    AgendaStep,
     Attendance,
     Distribution,
     Material,
     Meeting,
     Minutes,
-    MinutesStep,
     Opinion,
 )
-from members.models import Person, Seat, Tenure, Unit, User
+from members.models import Person, Seat, Step, Tenure, Unit, User
 from members.permissions import Role
 
 PASSWORD = "correct-horse-battery"
@@ -106,13 +104,12 @@ def db_snapshot():
         "tenures": rows(Tenure, "seat", "person", "start", "end"),
         "people": Person.objects.count(),
         "items": rows(AgendaItem, "status", "meeting", "order", "version", "title"),
-        "steps": AgendaStep.objects.count(),
+        "steps": rows(Step, "content_type", "object_id", "action", "comment"),
         "materials": Material.objects.count(),
         "meetings": rows(Meeting, "status", "title"),
         "attendance": rows(Attendance, "status", "delegate_name"),
         "opinions": rows(Opinion, "choice", "text"),
         "minutes": rows(Minutes, "status", "number", "version", "summary"),
-        "minutes_steps": MinutesStep.objects.count(),
         "distributions": rows(Distribution, "acknowledged_at", "download_count"),
         "tasks": rows(Task, "status", "deadline", "title"),
         "feedback": rows(Feedback, "text"),

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from cases import services
 from cases.identity import InvalidID, make_id, mask_id, mask_phone, validate_id
-from cases.models import AccessLog, Case, CaseStep, HouseholdMember
+from cases.models import AccessLog, Case, HouseholdMember
 from cases.services import CasesError
 from duties.models import Task
 from meetings import services as meeting_services
 from meetings.models import Minutes
-from members.models import Unit
+from members.models import Step, Unit
 from members.permissions import Role
 from tests.factories import aware, make_meeting, make_user
 
@@ -101,10 +101,14 @@ def case(town_liaison):
     return services.register_case(case_data(), by=town_liaison)
 
 
+def case_steps():
+    return Step.objects.filter(content_type__model="case").count()
+
+
 def snapshot():
     return (
         list(Case.objects.values_list("pk", "status", "agenda_item", "refuse_reason")),
-        CaseStep.objects.count(),
+        case_steps(),
         list(Task.objects.values_list("pk", flat=True)),
         HouseholdMember.objects.count(),
     )
@@ -232,7 +236,7 @@ def test_from_intake_to_closure(case, office, police, medical, leader, liaison):
 
     duties_services.close_task(task, by=office, reason="已发放")
     services.close_case(case, by=office)
-    assert list(case.steps.values_list("status", flat=True)) == [
+    assert list(case.steps.values_list("action", flat=True)) == [
         "received",
         "verifying",
         "submitted",

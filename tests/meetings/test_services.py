@@ -13,7 +13,6 @@ from django.db import connections
 from meetings import services
 from meetings.models import (
     AgendaItem,
-    AgendaStep,
     Download,
     Meeting,
     Minutes,
@@ -52,7 +51,7 @@ def test_a_liaison_submits_an_item_for_their_own_unit(liaison):
     item = make_item(liaison, files=[pdf_file()])
     assert item.unit.name == "旗民政局"
     assert item.status == AgendaItem.Status.SUBMITTED
-    assert [s.action for s in item.steps.all()] == [AgendaStep.Action.SUBMITTED]
+    assert [s.action for s in item.steps.all()] == [AgendaItem.Action.SUBMITTED]
     material = item.materials.get()
     assert material.name == "材料.pdf"
     assert material.sha256 == hashlib.sha256(b"%PDF-1.4\n%test\n").hexdigest()
