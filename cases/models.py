@@ -8,11 +8,11 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from duties.models import Task
 from meetings.models import AgendaItem
-from members.links import object_url
 from members.models import Unit
 
 from .identity import mask_id, mask_phone
@@ -99,7 +99,7 @@ class Case(models.Model):
         return f"{self.number_label} {self.deidentified_name}"
 
     def get_absolute_url(self):
-        return object_url("cases:case-detail", self.pk)
+        return reverse("cases:case-detail", args=[self.pk])
 
     @property
     def number_label(self) -> str:
@@ -200,7 +200,7 @@ class Verification(models.Model):
         return f"{self.case.number_label} {self.unit} {self.subject}"
 
     def get_absolute_url(self):
-        return object_url("cases:verification-detail", self.pk)
+        return reverse("cases:verification-detail", args=[self.pk])
 
     @property
     def is_answered(self) -> bool:

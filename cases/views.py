@@ -12,7 +12,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from duties.models import Task
-from jiuzhu.pagecache import APPS, cached_page
 from meetings.models import AgendaItem
 from members.forms import form_errors
 from members.permissions import Role, role_required
@@ -35,7 +34,6 @@ from .models import Case, Verification
 
 @role_required()
 @require_safe
-@cached_page("cases", "members")
 def case_list(request):
     cases = perms.cases_for_user(request.user).annotate(
         outstanding=count_of(Verification.objects.filter(answered_at__isnull=True), "case")
@@ -127,7 +125,6 @@ def _case_context(request, case, *, full: bool):
 
 @role_required()
 @require_safe
-@cached_page(*APPS)
 def case_detail(request, pk):
     case = perms.get_case_for_user(request.user, pk)
     return render(request, "cases/case_detail.html", _case_context(request, case, full=False))

@@ -6,9 +6,9 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from members.links import object_url
 from members.models import Unit
 
 
@@ -189,7 +189,7 @@ class Task(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return object_url("duties:task-detail", self.pk)
+        return reverse("duties:task-detail", args=[self.pk])
 
     @property
     def is_closed(self) -> bool:
@@ -389,7 +389,7 @@ class Escalation(models.Model):
         return self.number_label
 
     def get_absolute_url(self):
-        return object_url("duties:escalation-detail", self.pk)
+        return reverse("duties:escalation-detail", args=[self.pk])
 
     @property
     def number_label(self) -> str:

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
-from jiuzhu.pagecache import APPS, cached_page
 from members.forms import form_errors
 from members.models import Liaison, Seat, Tenure, Unit
 from members.permissions import Role, role_required
@@ -33,7 +32,6 @@ from .models import Duty, FeedbackFile, Light, Task, TaskUnit
 
 @role_required()
 @require_safe
-@cached_page("duties", "members")
 def catalogue(request):
     form = DutySearchForm(request.GET or None)
     duties = Duty.objects.prefetch_related("units")
@@ -56,7 +54,6 @@ def catalogue(request):
 
 @role_required()
 @require_safe
-@cached_page("duties", "members")
 def unit_list(request):
     units = Unit.objects.filter(active=True)
     return render(request, "duties/unit_list.html", {"units": units})
@@ -64,7 +61,6 @@ def unit_list(request):
 
 @role_required()
 @require_safe
-@cached_page("duties", "members")
 def unit_detail(request, pk):
     unit = get_object_or_404(Unit, pk=pk)
     today = timezone.localdate()
@@ -106,7 +102,6 @@ def _ledger(request):
 
 @role_required()
 @require_safe
-@cached_page("duties", "members")
 def task_list(request):
     form, data, tasks = _ledger(request)
     page = Paginator(tasks, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -154,7 +149,6 @@ def task_create(request):
 
 @role_required()
 @require_safe
-@cached_page(*APPS)
 def task_detail(request, pk):
     task = perms.get_task_for_user(request.user, pk)
     user = request.user
@@ -318,7 +312,6 @@ def feedback_file(request, pk, file_pk):
 
 @role_required()
 @require_safe
-@cached_page("duties", "members")
 def escalation_list(request):
     escalations = perms.escalations_for_user(request.user).select_related("task__lead_unit")
     page = Paginator(escalations, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
+from cases.models import Case, Verification
 from duties.models import Duty, Escalation, Feedback, Light, Task, TaskUnit
-from meetings.models import AgendaItem, Distribution, Meeting
+from meetings.models import AgendaItem, Distribution, Meeting, Minutes
 from members.models import Seat, Unit
+from members.permissions import Role, has_role, is_leader, is_office
 
 ACK_WORKING_DAYS = 3
 PLENARY_WARNING_FROM = (10, 1)  # 1 October: the year's plenary is still missing
@@ -181,19 +184,12 @@ def unit_tasks(unit_id, today: datetime.date):
     )
 
 
-# The home page's statistics are aggregates over every year of data: they are rendered once a
-# minute per scope (a cached template fragment) and shared by every user of that scope. What
-# waits for the user (the to-do counts) is always read fresh.
-STATISTICS_SECONDS = 60
-
-
 class Overview:
     """The statistics of one scope — everything (office and leaders) or one unit — computed only
-    when a template asks for them, so a cached fragment costs no query at all."""
+    when the template asks for them (a role whose home shows no statistics costs no query)."""
 
     def __init__(self, today: datetime.date, unit_id=None):
         self.today, self.unit_id = today, unit_id
-        self.cache_key = f"{today:%Y%m%d}-{unit_id or 'all'}"
 
     @cached_property
     def overdue(self):
@@ -227,3 +223,86 @@ class Overview:
     @cached_property
     def duty_count(self):
         return Duty.objects.count()
+
+
+def todo(user, today) -> list[tuple[str, int, str]]:
+    """What waits for this user: (label, count, link). Each role sees its own work, read fresh
+    on every visit; counts of one table are read together, in one query."""
+    todo = []
+    items_url, minutes_url = reverse("meetings:item-list"), reverse("meetings:minutes-list")
+    office, leader = is_office(user), is_leader(user)
+    if office or leader:
+        minutes = Minutes.objects.filter(
+            status__in=[Minutes.Status.APPROVED, Minutes.Status.RETURNED, Minutes.Status.SUBMITTED]
+        ).aggregate(
+            approved=Count("pk", filter=Q(status=Minutes.Status.APPROVED)),
+            returned=Count("pk", filter=Q(status=Minutes.Status.RETURNED)),
+            submitted=Count("pk", filter=Q(status=Minutes.Status.SUBMITTED)),
+        )
+    if office:
+        items = AgendaItem.objects.filter(
+            status__in=[AgendaItem.Status.SUBMITTED, AgendaItem.Status.ACCEPTED]
+        ).aggregate(
+            submitted=Count("pk", filter=Q(status=AgendaItem.Status.SUBMITTED)),
+            accepted=Count("pk", filter=Q(status=AgendaItem.Status.ACCEPTED)),
+        )
+        todo += [
+            ("待审核的议题", items["submitted"], f"{items_url}?status=submitted"),
+            ("待安排的议题", items["accepted"], f"{items_url}?status=accepted"),
+            ("已审签待印发的纪要", minutes["approved"], minutes_url),
+            ("退回修改的纪要", minutes["returned"], minutes_url),
+            (
+                "各单位未答复的个案核对",
+                Verification.objects.filter(answered_at__isnull=True).count(),
+                reverse("cases:verification-list"),
+            ),
+            (
+                "措施已全部完成、可以办结的个案",
+                Case.objects.filter(status=Case.Status.IMPLEMENTING)
+                .exclude(measures__task__status=Task.Status.OPEN)
+                .count(),
+                reverse("cases:case-list") + "?status=implementing",
+            ),
+            (
+                "超过 3 个工作日未签收的纪要分送",
+                late_distributions(today).count(),
+                minutes_url,
+            ),
+        ]
+    if leader:
+        todo.append(("待审签的纪要", minutes["submitted"], minutes_url))
+    if has_role(user, Role.LIAISON) and user.unit_id:
+        todo += [
+            (
+                "退回修改的本单位议题",
+                AgendaItem.objects.filter(
+                    unit_id=user.unit_id, status=AgendaItem.Status.RETURNED
+                ).count(),
+                f"{items_url}?status=returned",
+            ),
+            (
+                "待签收的纪要",
+                Distribution.objects.filter(
+                    unit_id=user.unit_id, acknowledged_at__isnull=True
+                ).count(),
+                minutes_url,
+            ),
+            (
+                "待填报意见的书面审议",
+                Meeting.objects.filter(
+                    kind=Meeting.Kind.WRITTEN,
+                    status=Meeting.Status.NOTIFIED,
+                    invited_units=user.unit_id,
+                    opinion_deadline__gt=timezone.now(),
+                )
+                .exclude(opinions__unit_id=user.unit_id)
+                .count(),
+                reverse("meetings:meeting-list"),
+            ),
+            (
+                "待答复的个案核对请求",
+                Verification.objects.filter(unit_id=user.unit_id, answered_at__isnull=True).count(),
+                reverse("cases:verification-list"),
+            ),
+        ]
+    return todo

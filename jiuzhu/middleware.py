@@ -1,7 +1,3 @@
-import time
-
-from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -28,31 +24,3 @@ class DatabaseUnavailableMiddleware:
             response["Retry-After"] = "60"
             return response
         return None
-
-
-class IdleTimeoutMiddleware:
-    """Sessions end SESSION_COOKIE_AGE after the last request, without a database write on every
-    request (what SESSION_SAVE_EVERY_REQUEST would cost: an UPDATE and a commit per page).
-
-    A signed-in session is saved again, which moves its expiry forward, once its last save is
-    older than SESSION_REFRESH_SECONDS; the idle limit is therefore between SESSION_COOKIE_AGE
-    minus that interval and SESSION_COOKIE_AGE. Sits after SessionMiddleware, so the save happens
-    in SessionMiddleware's response phase, with everything else the request put in the session.
-    """
-
-    KEY = "_refreshed_at"
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.interval = settings.SESSION_REFRESH_SECONDS
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        session = getattr(request, "session", None)
-        # Only sessions the request read already (every signed-in page does, for its user): a
-        # request that never touched its session, such as /healthz, costs no query here.
-        if session is not None and session.accessed and SESSION_KEY in session:
-            now = int(time.time())
-            if now - session.get(self.KEY, 0) >= self.interval:
-                session[self.KEY] = now
-        return response

@@ -7,11 +7,11 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from duties.models import Duty, Task
-from members.links import object_url
 from members.models import Seat, Unit
 
 USER = settings.AUTH_USER_MODEL
@@ -66,7 +66,7 @@ class Meeting(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return object_url("meetings:meeting-detail", self.pk)
+        return reverse("meetings:meeting-detail", args=[self.pk])
 
     @property
     def label(self) -> str:
@@ -168,7 +168,7 @@ class AgendaItem(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return object_url("meetings:item-detail", self.pk)
+        return reverse("meetings:item-detail", args=[self.pk])
 
     STATUS_COLORS = {
         Status.SUBMITTED: "primary",
@@ -371,7 +371,7 @@ class Minutes(models.Model):
         return self.number_label or f"{self.meeting.title}纪要（{self.get_status_display()}）"
 
     def get_absolute_url(self):
-        return object_url("meetings:minutes-detail", self.pk)
+        return reverse("meetings:minutes-detail", args=[self.pk])
 
     @property
     def number_label(self) -> str:

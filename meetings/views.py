@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
-from jiuzhu.pagecache import APPS, cached_page
 from members.forms import form_errors
 from members.permissions import Role, role_required
 from members.selectors import count_of
@@ -43,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 @role_required()
 @require_safe
-@cached_page("meetings", "members")
 def item_list(request):
     items = perms.items_for_user(request.user)
     status = request.GET.get("status", "")
@@ -89,7 +87,6 @@ def item_create(request):
 
 @role_required()
 @require_safe
-@cached_page(*APPS)
 def item_detail(request, pk):
     item = perms.get_item_for_user(request.user, pk)
     user = request.user
@@ -220,7 +217,6 @@ def material_download(request, pk, material_pk):
 
 @role_required()
 @require_safe
-@cached_page("meetings", "members")
 def meeting_list(request):
     meetings = perms.meetings_for_user(request.user).annotate(
         item_count=count_of(AgendaItem.objects, "meeting")
@@ -291,7 +287,6 @@ def meeting_edit(request, pk):
 
 @role_required()
 @require_safe
-@cached_page(*APPS)
 def meeting_detail(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
     user = request.user
@@ -466,7 +461,6 @@ def minutes_create(request, pk):
 
 @role_required()
 @require_safe
-@cached_page("meetings", "members")
 def minutes_list(request):
     user = request.user
     minutes = perms.minutes_for_user(user).annotate(
@@ -489,7 +483,6 @@ def minutes_list(request):
 
 @role_required()
 @require_safe
-@cached_page(*APPS)
 def minutes_detail(request, pk):
     minutes = perms.get_minutes_for_user(request.user, pk)
     user = request.user

@@ -10,10 +10,9 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
-
-from .links import object_url
 
 CHARTER_BASIS = "伊政发〔2024〕58号"
 SUCCESSION_BASIS = "工作变动自然接任"
@@ -44,7 +43,7 @@ class Unit(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return object_url("duties:unit-detail", self.pk)
+        return reverse("duties:unit-detail", args=[self.pk])
 
     @property
     def is_town(self) -> bool:
@@ -156,7 +155,7 @@ class Seat(models.Model):
         return f"{self.get_role_display()} · {self.unit.name}{self.post}"
 
     def get_absolute_url(self):
-        return object_url("members:seat-detail", self.pk)
+        return reverse("members:seat-detail", args=[self.pk])
 
     def is_retired_on(self, day: datetime.date) -> bool:
         return self.retired_on is not None and self.retired_on <= day

@@ -7,8 +7,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST, require_safe
 
-from jiuzhu.pagecache import cached_page
-
 from . import services
 from .forms import RosterDateForm, SuccessionForm
 from .models import Seat
@@ -18,7 +16,6 @@ from .selectors import roster_on
 
 @role_required()
 @require_safe
-@cached_page("members")
 def roster(request):
     form = RosterDateForm(request.GET or None)
     today = timezone.localdate()
@@ -34,7 +31,6 @@ def roster(request):
 
 @role_required()
 @require_safe
-@cached_page("members")
 def seat_detail(request, pk):
     seat = get_object_or_404(Seat.objects.select_related("unit"), pk=pk)
     tenures = seat.tenures.select_related("person", "recorded_by").order_by("-start")

@@ -1,15 +1,8 @@
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 
 from members.permissions import Role
 from tests.factories import make_user
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts with no cached fragment (the home page's statistics) of another."""
-    cache.clear()
 
 
 @pytest.fixture

@@ -146,20 +146,18 @@ def test_every_page_uses_bootstrap_from_static_not_a_cdn():
     [
         (
             "redis://127.0.0.1:6379/0",
-            "jiuzhu.cache.TolerantRedisCache django.contrib.sessions.backends.cached_db 60 300",
+            "django_redis.cache.RedisCache django.contrib.sessions.backends.cached_db True",
         ),
         (
             None,
-            "django.core.cache.backends.locmem.LocMemCache django.contrib.sessions.backends.db 0 0",
+            "django.core.cache.backends.locmem.LocMemCache django.contrib.sessions.backends.db True",
         ),
     ],
 )
-def test_pages_and_users_are_cached_only_with_a_cache_shared_by_every_worker(redis, expected):
-    """A per-process cache could not be told of another worker's writes (jiuzhu/pagecache.py)."""
+def test_redis_holds_sessions_only_and_sessions_renew_on_every_request(redis, expected):
     code = (
         "from django.conf import settings as s; "
-        "print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE, "
-        "s.PAGE_CACHE_SECONDS, s.AUTH_USER_CACHE_SECONDS)"
+        "print(s.CACHES['default']['BACKEND'], s.SESSION_ENGINE, s.SESSION_SAVE_EVERY_REQUEST)"
     )
     env = {
         "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.prod",

@@ -43,7 +43,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "jiuzhu.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "jiuzhu.middleware.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -63,8 +62,7 @@ MIDDLEWARE = [
 # refused before any password hash is computed. The office can lift a lock early.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    # ModelBackend, reading each request's user from the shared cache when there is one.
-    "members.backends.CachedUserBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
@@ -116,38 +114,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
-# The cache. Production sets JIUZHU_REDIS_URL (e.g. redis://127.0.0.1:6379/0; Debian's
-# redis-server) so that every worker shares one: sessions are then read from it (and still
-# written to the database, so a Redis restart logs nobody out), and so is each request's user
-# (members/backends.py). Without it each process keeps its own small cache, which holds only what
-# may be a minute old anyway (the home page's statistics), and sessions and users are read from
-# the database.
+# Nothing rendered is cached: every page is read from the database (issue 12). Redis is optional,
+# only for sessions: with JIUZHU_REDIS_URL (e.g. redis://127.0.0.1:6379/0, Debian's redis-server)
+# sessions are read from it and still written to the database (cached_db), so a Redis restart
+# logs nobody out. django-redis's IGNORE_EXCEPTIONS makes an unreachable Redis a cache miss
+# (half a second at most), so the session is read from the database and pages keep working.
 REDIS_URL = env("JIUZHU_REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache; an unreachable Redis is a cache miss (jiuzhu/cache.py).
-            "BACKEND": "jiuzhu.cache.TolerantRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("JIUZHU_CACHE_PREFIX", "jiuzhu"),
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    AUTH_USER_CACHE_SECONDS = 300
-    # Rendered pages, until the data under them changes (jiuzhu/pagecache.py); the time bounds
-    # only what changes with the clock alone, such as a deadline passing.
-    PAGE_CACHE_SECONDS = 60
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "jiuzhu",
-            "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     }
-    AUTH_USER_CACHE_SECONDS = 0
-    PAGE_CACHE_SECONDS = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
@@ -205,11 +199,12 @@ SECURE_CSP = {
 }
 
 # Sessions end after 2 hours without a request (an office PC left unlocked), and when the
-# browser closes. A disabled account is logged out on its next request (ModelBackend.get_user
-# refuses inactive users). IdleTimeoutMiddleware renews a session at most every 5 minutes, so
-# the limit is 1 h 55 min to 2 h of idleness and a page view costs no session write.
+# browser closes: Django's own idle timeout, by saving the session (and so moving its expiry) on
+# every request: one small UPDATE per page (the price of not keeping a home-made middleware that
+# renewed it every 5 minutes instead). A disabled account is logged out on its next request (ModelBackend.get_user
+# refuses inactive users).
 SESSION_COOKIE_AGE = int(timedelta(hours=2).total_seconds())
-SESSION_REFRESH_SECONDS = int(timedelta(minutes=5).total_seconds())
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

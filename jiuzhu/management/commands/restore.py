@@ -31,8 +31,8 @@ class Command(BaseCommand):
         except BackupError as e:
             raise CommandError(str(e)) from e
         connections["default"].close()
-        # The database was replaced outside Django's view: no cached page, user or session of
-        # the old data may outlive it (jiuzhu/pagecache.py, members/backends.py).
+        # The database was replaced outside Django's view: no cached session of the old data
+        # may outlive it (cached_db sessions in Redis).
         cache.clear()
         problems = verify(
             manifest, connection=connections["default"], media_root=Path(settings.MEDIA_ROOT)
