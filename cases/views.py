@@ -144,74 +144,81 @@ def case_full(request, pk):
     return response
 
 
-def _case_action(request, pk, call, done, form_class=None):
+@role_required(Role.OFFICE)
+@require_POST
+def case_verify(request, pk):
     case = perms.get_case_for_user(request.user, pk)
-    form = form_class(request.POST) if form_class else None
-    if form is not None and not form.is_valid():
+    form = VerificationForm(request.POST)
+    if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect(case)
     try:
-        call(case, form.cleaned_data if form else {})
+        services.request_verification(case, by=request.user, **form.cleaned_data)
     except services.CasesError as e:
         messages.error(request, str(e))
     else:
-        messages.success(request, done)
+        messages.success(request, "核对请求已发出。")
     return redirect(case)
 
 
 @role_required(Role.OFFICE)
 @require_POST
-def case_verify(request, pk):
-    return _case_action(
-        request,
-        pk,
-        lambda case, d: services.request_verification(case, by=request.user, **d),
-        "核对请求已发出。",
-        VerificationForm,
-    )
-
-
-@role_required(Role.OFFICE)
-@require_POST
 def case_submit(request, pk):
-    return _case_action(
-        request,
-        pk,
-        lambda case, d: services.submit_for_deliberation(case, by=request.user, **d),
-        "已提请审议，个案已列入会议议程（只显示编号和化名）。",
-        SubmitForm,
-    )
+    case = perms.get_case_for_user(request.user, pk)
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(case)
+    try:
+        services.submit_for_deliberation(case, by=request.user, **form.cleaned_data)
+    except services.CasesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已提请审议，个案已列入会议议程（只显示编号和化名）。")
+    return redirect(case)
 
 
 @role_required(Role.OFFICE)
 @require_POST
 def case_start(request, pk):
-    return _case_action(
-        request,
-        pk,
-        lambda case, d: services.start_measures(case, by=request.user),
-        "救助措施已交办，列入督办台账。",
-    )
+    case = perms.get_case_for_user(request.user, pk)
+    try:
+        services.start_measures(case, by=request.user)
+    except services.CasesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "救助措施已交办，列入督办台账。")
+    return redirect(case)
 
 
 @role_required(Role.OFFICE)
 @require_POST
 def case_close(request, pk):
-    return _case_action(
-        request, pk, lambda case, d: services.close_case(case, by=request.user), "个案已办结。"
-    )
+    case = perms.get_case_for_user(request.user, pk)
+    try:
+        services.close_case(case, by=request.user)
+    except services.CasesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "个案已办结。")
+    return redirect(case)
 
 
 @role_required(Role.OFFICE)
 @require_POST
 def case_refuse(request, pk):
-    return _case_action(
-        request,
-        pk,
-        lambda case, d: services.refuse_case(case, by=request.user, **d),
-        "已决定不予救助。",
-        RefuseForm,
-    )
+    case = perms.get_case_for_user(request.user, pk)
+    form = RefuseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(case)
+    try:
+        services.refuse_case(case, by=request.user, **form.cleaned_data)
+    except services.CasesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已决定不予救助。")
+    return redirect(case)
 
 
 @role_required(Role.OFFICE)

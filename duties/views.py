@@ -180,80 +180,81 @@ def task_detail(request, pk):
     )
 
 
-def _task_action(request, pk, form_class, call, done):
-    """POST a form to one service; on a refusal show its message and change nothing."""
+@role_required(Role.LIAISON)
+@require_POST
+def task_feedback(request, pk):
     task = perms.get_task_for_user(request.user, pk)
-    form = form_class(request.POST, request.FILES) if form_class else None
-    if form is not None and not form.is_valid():
+    form = FeedbackForm(request.POST, request.FILES)
+    if not form.is_valid():
         messages.error(request, form_errors(form))
         return redirect(task)
     try:
-        call(task, form.cleaned_data if form else {})
+        services.add_feedback(task, by=request.user, **form.cleaned_data)
     except services.DutiesError as e:
         messages.error(request, str(e))
     else:
-        messages.success(request, done)
+        messages.success(request, "进展反馈已提交。")
     return redirect(task)
 
 
 @role_required(Role.LIAISON)
 @require_POST
-def task_feedback(request, pk):
-    return _task_action(
-        request,
-        pk,
-        FeedbackForm,
-        lambda task, d: services.add_feedback(task, by=request.user, **d),
-        "进展反馈已提交。",
-    )
-
-
-@role_required(Role.LIAISON)
-@require_POST
 def task_part_done(request, pk):
-    return _task_action(
-        request,
-        pk,
-        None,
-        lambda task, d: services.mark_part_done(task, by=request.user),
-        "已确认本单位完成。",
-    )
+    task = perms.get_task_for_user(request.user, pk)
+    try:
+        services.mark_part_done(task, by=request.user)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已确认本单位完成。")
+    return redirect(task)
 
 
 @role_required(Role.LIAISON)
 @require_POST
 def task_complete(request, pk):
-    return _task_action(
-        request,
-        pk,
-        None,
-        lambda task, d: services.complete_task(task, by=request.user),
-        "事项已办结。",
-    )
+    task = perms.get_task_for_user(request.user, pk)
+    try:
+        services.complete_task(task, by=request.user)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "事项已办结。")
+    return redirect(task)
 
 
 @role_required(Role.LIAISON)
 @require_POST
 def task_extension(request, pk):
-    return _task_action(
-        request,
-        pk,
-        ExtensionForm,
-        lambda task, d: services.request_extension(task, by=request.user, **d),
-        "延期申请已提交，等待办公室审批。",
-    )
+    task = perms.get_task_for_user(request.user, pk)
+    form = ExtensionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(task)
+    try:
+        services.request_extension(task, by=request.user, **form.cleaned_data)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "延期申请已提交，等待办公室审批。")
+    return redirect(task)
 
 
 @role_required(Role.OFFICE)
 @require_POST
 def task_close(request, pk):
-    return _task_action(
-        request,
-        pk,
-        CloseTaskForm,
-        lambda task, d: services.close_task(task, by=request.user, **d),
-        "事项已销号。",
-    )
+    task = perms.get_task_for_user(request.user, pk)
+    form = CloseTaskForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(task)
+    try:
+        services.close_task(task, by=request.user, **form.cleaned_data)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "事项已销号。")
+    return redirect(task)
 
 
 @role_required(Role.OFFICE)

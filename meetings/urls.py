@@ -10,15 +10,10 @@ urlpatterns = [
     path("<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
     path("<int:pk>/notice/", views.meeting_notice, name="meeting-notice"),
-    *[
-        path(
-            f"<int:pk>/{action}/",
-            views.meeting_transition,
-            {"action": action},
-            name=f"meeting-{action}",
-        )
-        for action in views.TRANSITIONS
-    ],
+    path("<int:pk>/notify/", views.meeting_notify, name="meeting-notify"),
+    path("<int:pk>/hold/", views.meeting_hold, name="meeting-hold"),
+    path("<int:pk>/close/", views.meeting_close, name="meeting-close"),
+    path("<int:pk>/cancel/", views.meeting_cancel, name="meeting-cancel"),
     path("<int:pk>/attendance/", views.meeting_attendance, name="meeting-attendance"),
     path("<int:pk>/observers/", views.meeting_observer, name="meeting-observer"),
     path("<int:pk>/opinion/", views.meeting_opinion, name="meeting-opinion"),

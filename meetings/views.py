@@ -338,27 +338,58 @@ def meeting_notice(request, pk):
     )
 
 
-TRANSITIONS = {
-    "notify": (services.notify_meeting, "会议通知已发出。"),
-    "hold": (services.hold_meeting, "已标记为召开，出席名单按会议当日的在任人员生成。"),
-    "close": (services.close_meeting, "会议已结束。"),
-    "cancel": (services.cancel_meeting, "会议已取消，议题退回待安排。"),
-}
+@role_required(Role.OFFICE)
+@require_POST
+def meeting_notify(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    try:
+        services.notify_meeting(meeting, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "会议通知已发出。")
+    return redirect(meeting)
 
 
 @role_required(Role.OFFICE)
 @require_POST
-def meeting_transition(request, pk, action):
+def meeting_hold(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
-    service, done = TRANSITIONS[action]
-    if action == "hold" and meeting.is_written:
-        done = "书面审议已结束。"
     try:
-        service(meeting, by=request.user)
+        services.hold_meeting(meeting, by=request.user)
     except services.MeetingsError as e:
         messages.error(request, str(e))
     else:
-        messages.success(request, done)
+        if meeting.is_written:
+            messages.success(request, "书面审议已结束。")
+        else:
+            messages.success(request, "已标记为召开，出席名单按会议当日的在任人员生成。")
+    return redirect(meeting)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def meeting_close(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    try:
+        services.close_meeting(meeting, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "会议已结束。")
+    return redirect(meeting)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def meeting_cancel(request, pk):
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    try:
+        services.cancel_meeting(meeting, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "会议已取消，议题退回待安排。")
     return redirect(meeting)
 
 
@@ -571,55 +602,77 @@ def minutes_edit(request, pk):
     )
 
 
-def _minutes_action(request, pk, action, done):
-    minutes = perms.get_minutes_for_user(request.user, pk)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("meetings:minutes-detail", pk=minutes.pk)
-    comment = form.cleaned_data["comment"]
-    try:
-        if action in (services.approve_minutes, services.return_minutes):
-            action(minutes, by=request.user, comment=comment)
-        else:
-            action(minutes, by=request.user)
-    except services.MeetingsError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, done)
-    return redirect("meetings:minutes-detail", pk=minutes.pk)
-
-
 @role_required(Role.OFFICE)
 @require_POST
 def minutes_submit(request, pk):
-    return _minutes_action(request, pk, services.submit_minutes, "纪要已提交组长、副组长审签。")
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    try:
+        services.submit_minutes(minutes, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "纪要已提交组长、副组长审签。")
+    return redirect("meetings:minutes-detail", pk=minutes.pk)
 
 
 @role_required(Role.LEADER)
 @require_POST
 def minutes_approve(request, pk):
-    return _minutes_action(request, pk, services.approve_minutes, "纪要已审签，可以印发。")
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("meetings:minutes-detail", pk=minutes.pk)
+    try:
+        services.approve_minutes(minutes, by=request.user, comment=form.cleaned_data["comment"])
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "纪要已审签，可以印发。")
+    return redirect("meetings:minutes-detail", pk=minutes.pk)
 
 
 @role_required(Role.LEADER)
 @require_POST
 def minutes_return(request, pk):
-    return _minutes_action(request, pk, services.return_minutes, "纪要已退回办公室修改。")
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("meetings:minutes-detail", pk=minutes.pk)
+    try:
+        services.return_minutes(minutes, by=request.user, comment=form.cleaned_data["comment"])
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "纪要已退回办公室修改。")
+    return redirect("meetings:minutes-detail", pk=minutes.pk)
 
 
 @role_required(Role.OFFICE)
 @require_POST
 def minutes_issue(request, pk):
-    return _minutes_action(
-        request, pk, services.issue_minutes, "纪要已印发：已编号、生成 PDF，并分送各成员单位。"
-    )
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    try:
+        services.issue_minutes(minutes, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "纪要已印发：已编号、生成 PDF，并分送各成员单位。")
+    return redirect("meetings:minutes-detail", pk=minutes.pk)
 
 
 @role_required(Role.LIAISON)
 @require_POST
 def minutes_acknowledge(request, pk):
-    return _minutes_action(request, pk, services.acknowledge, "已签收。")
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    try:
+        services.acknowledge(minutes, by=request.user)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已签收。")
+    return redirect("meetings:minutes-detail", pk=minutes.pk)
 
 
 @role_required()
