@@ -6,6 +6,7 @@ from members.files import ALLOWED_LABEL
 from members.forms import MaterialsField
 from members.models import Seat, Unit
 
+from . import privacy
 from .models import Attendance, Meeting, Opinion
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -15,7 +16,33 @@ INVALID_DATE = "日期格式不正确，请按“2026-06-25”的格式填写。
 INVALID_DATETIME = "时间格式不正确，请按“2026-06-25 09:30”的格式填写。"
 
 
-class AgendaItemForm(forms.Form):
+class ConfirmPersonalDataMixin:
+    """A name or address that matches an urgent case is refused unless the office confirms, per
+    hit, that it is not that person (meetings/privacy.py). The checkboxes appear only after such a
+    refusal; the service checks the confirmations against what it finds again."""
+
+    def add_confirm_field(self):
+        posted = self.data.getlist("confirm_personal") if self.is_bound else []
+        self.fields["confirm_personal"] = forms.MultipleChoiceField(
+            label="确认不是个案当事人",
+            required=False,
+            choices=[(v, v) for v in posted],
+            widget=forms.MultipleHiddenInput,
+        )
+
+    def offer_confirmations(self, hits):
+        field = self.fields["confirm_personal"]
+        field.choices = [
+            (privacy.confirmation_choice(h), f"「{h.text}」（{h.field}）不是该个案的{h.kind}")
+            for h in hits
+        ]
+        field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+
+    def confirmed(self):
+        return self.cleaned_data.get("confirm_personal") or []
+
+
+class AgendaItemForm(ConfirmPersonalDataMixin, forms.Form):
     title = forms.CharField(
         label="议题名称", max_length=200, error_messages={"required": "请填写议题名称。"}
     )
@@ -43,6 +70,7 @@ class AgendaItemForm(forms.Form):
 
     def __init__(self, *args, unit: Unit, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_confirm_field()
         self.fields["duty"].queryset = Duty.objects.for_unit(unit)
         self.fields["duty"].label_from_instance = lambda d: (
             f"{d.number}.{d.subject}：{d.text[:40]}…"
@@ -74,7 +102,7 @@ class ScheduleForm(forms.Form):
         self.fields["meeting"].label_from_instance = lambda m: m.label
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(ConfirmPersonalDataMixin, forms.Form):
     kind = forms.ChoiceField(label="会议类型", choices=Meeting.Kind.choices)
     title = forms.CharField(
         label="会议名称", max_length=200, error_messages={"required": "请填写会议名称。"}
@@ -111,6 +139,7 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, fixed_kind=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_confirm_field()
         seat_label = {s.pk: s for s in self.fields["convener_seat"].queryset}
         self.fields["convener_seat"].label_from_instance = lambda s: (
             f"{s.get_role_display()} {(s.current_tenure.person.name if s.current_tenure else '')}"
@@ -151,11 +180,15 @@ class OpinionForm(forms.Form):
     )
 
 
-class MinutesForm(forms.Form):
+class MinutesForm(ConfirmPersonalDataMixin, forms.Form):
     summary = forms.CharField(
         label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_confirm_field()
 
 
 class DecisionForm(forms.Form):

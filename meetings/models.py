@@ -4,7 +4,7 @@ Every status changes in meetings/services.py, never here.
 """
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -309,6 +309,7 @@ class Minutes(models.Model):
         SUBMITTED = "submitted", "提交审签"
         RETURNED = "returned", "退回修改"
         APPROVED = "approved", "审签同意"
+        WITHDRAWN = "withdrawn", "撤回审签"
         ISSUED = "issued", "印发"
 
     class Status(models.TextChoices):
@@ -483,3 +484,30 @@ class Download(models.Model):
 
     def __str__(self):
         return f"{self.by} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PersonalDataConfirmation(models.Model):
+    """The office confirmed that a name or address in a meeting, item or minutes that matches an
+    urgent case is not that person (meetings/privacy.py). Kept with who and when."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT
+    )
+    object_id = models.PositiveBigIntegerField("对象")
+    subject = GenericForeignKey("content_type", "object_id")
+    field = models.CharField("字段", max_length=40)
+    kind = models.CharField("类别", max_length=40)
+    text = models.CharField("内容", max_length=200)
+    by = models.ForeignKey(USER, verbose_name="确认人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("确认时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "个人信息排查确认"
+        verbose_name_plural = "个人信息排查确认"
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="privacy_confirmation_subject")
+        ]
+
+    def __str__(self):
+        return f"{self.text}（{self.field}）{self.by} {self.at:%Y-%m-%d %H:%M}"

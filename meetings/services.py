@@ -6,23 +6,26 @@ state, and raises MeetingsError (a Chinese message) without changing anything wh
 
 import datetime
 import hashlib
-import re
-from dataclasses import dataclass
+import io
+from dataclasses import dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Max, Value
+from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from duties import services as duties_services
 from duties.models import Duty, Task
 from members.files import store_uploads
+from members.locking import lock
 from members.models import Seat, Tenure, Unit
 from members.sequences import next_number
 from members.steps import record_step
 
 from . import permissions as perms
+from . import privacy
 from .models import (
     AgendaItem,
     Attendance,
@@ -33,6 +36,7 @@ from .models import (
     Meeting,
     Minutes,
     Opinion,
+    PersonalDataConfirmation,
 )
 
 COPY_UNIT_NAME = "旗人民政府办公室"  # 抄送旗人民政府办公室 (伊政发〔2024〕58号 三(一))
@@ -42,25 +46,92 @@ class MeetingsError(Exception):
     """A change that is not allowed; str(e) is the Chinese message the user sees."""
 
 
-# Minutes go to thirty units: no ID number or mobile number may be in them. Other apps add
-# their own checks (cases: the addresses and names of the people it protects) at start-up.
-ID_OR_PHONE = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
-PRE_ISSUE_CHECKS: list = []
+class PersonalDataError(MeetingsError):
+    """Personal data in a field that is printed or sent to the units (meetings/privacy.py).
+    `hits` are the names and addresses the office may confirm are not a case's (no numbers)."""
+
+    def __init__(self, message, hits=()):
+        super().__init__(message)
+        self.hits = list(hits)
 
 
 def minutes_text(minutes) -> str:
     return "\n".join([minutes.summary, *minutes.decisions.values_list("text", flat=True)])
 
 
-def _check_personal_data(minutes):
-    if ID_OR_PHONE.search(minutes_text(minutes)):
-        raise MeetingsError("纪要中含有身份证号或手机号码。纪要要分送各成员单位，请删除后再印发。")
-    for check in PRE_ISSUE_CHECKS:
-        check(minutes)
+def _check_fields(fields: dict[str, str], confirmed=()) -> list:
+    """Refuse personal data in `fields` ({label: text}) before anything is written; return the
+    confirmed hits, to be recorded once the object is saved."""
+    hits = privacy.find(fields)
+    refused = privacy.unconfirmed(hits, confirmed)
+    if refused:
+        numbers = any(h.is_number for h in refused)
+        raise PersonalDataError(privacy.refusal(refused), [] if numbers else refused)
+    return hits
 
 
-def _lock(model, obj):
-    return model.objects.select_for_update().get(pk=obj.pk)
+def _check_numbers(fields: dict[str, str]):
+    """For fields that name officials (attendance): ID and phone numbers refused, names allowed."""
+    numbers = [h for h in privacy.find(fields, terms=[]) if h.is_number]
+    if numbers:
+        raise PersonalDataError(privacy.refusal(numbers))
+
+
+def _record_confirmations(subject, hits, by):
+    content_type = ContentType.objects.get_for_model(subject)
+    PersonalDataConfirmation.objects.bulk_create(
+        PersonalDataConfirmation(
+            content_type=content_type,
+            object_id=subject.pk,
+            field=h.field,
+            kind=h.kind,
+            text=h.text,
+            by=by,
+        )
+        for h in hits
+    )
+
+
+def _confirmed_for_minutes(minutes) -> set[str]:
+    """What the office confirmed on these minutes, their meeting and the meeting's items."""
+    subjects = Q(content_type=ContentType.objects.get_for_model(Minutes), object_id=minutes.pk) | Q(
+        content_type=ContentType.objects.get_for_model(Meeting), object_id=minutes.meeting_id
+    )
+    item_ids = list(minutes.meeting.agenda_items.values_list("pk", flat=True))
+    if item_ids:
+        subjects |= Q(
+            content_type=ContentType.objects.get_for_model(AgendaItem), object_id__in=item_ids
+        )
+    return {
+        f"{kind}:{text}"
+        for kind, text in PersonalDataConfirmation.objects.filter(subjects).values_list(
+            "kind", "text"
+        )
+    }
+
+
+def _check_for_issue(minutes, pdf: bytes):
+    """The last check, over the final text and over the text of the PDF that would be issued."""
+    confirmed = _confirmed_for_minutes(minutes)
+    fields = {
+        "会议名称": minutes.meeting.title,
+        "会议地点": minutes.meeting.place,
+        "纪要": minutes_text(minutes),
+        "纪要 PDF": pdf_text(pdf),
+    }
+    refused = privacy.unconfirmed(privacy.find(fields), confirmed)
+    if refused:
+        h = refused[0]
+        raise MeetingsError(
+            f"纪要不能印发：{h.field}中含有{h.kind}（{h.text[:3]}…）。纪要要分送各成员单位，"
+            "请撤回审签、在草稿中删除后重新提交。"
+        )
+
+
+def pdf_text(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _check_version(obj, version, what: str):
@@ -89,13 +160,18 @@ def _attach(item: AgendaItem, files, by):
 
 
 @transaction.atomic
-def submit_item(*, by, title, background, proposal, duty=None, files=()) -> AgendaItem:
+def submit_item(
+    *, by, title, background, proposal, duty=None, files=(), confirmed=()
+) -> AgendaItem:
     if not perms.can_submit_item(by):
         raise MeetingsError("只有成员单位联络员可以提交议题。")
     unit = by.unit
     _check_duty(duty, unit)
     if not (title or "").strip():
         raise MeetingsError("请填写议题名称。")
+    hits = _check_fields(
+        {"议题名称": title, "背景情况": background, "建议方案": proposal}, confirmed
+    )
     item = AgendaItem.objects.create(
         unit=unit,
         submitted_by=by,
@@ -105,6 +181,7 @@ def submit_item(*, by, title, background, proposal, duty=None, files=()) -> Agen
         duty=duty,
     )
     _attach(item, files, by)
+    _record_confirmations(item, hits, by)
     record_step(item, AgendaItem.Action.SUBMITTED, by=by)
     return item
 
@@ -114,6 +191,7 @@ def submit_office_item(*, by, unit, title, background, proposal) -> AgendaItem:
     """An item the office itself puts forward for a unit (e.g. an urgent case); accepted at once."""
     if not perms.can_review_item(by):
         raise MeetingsError("只有办公室可以直接提出议题。")
+    _check_fields({"议题名称": title, "背景情况": background, "建议方案": proposal})
     item = AgendaItem.objects.create(
         unit=unit,
         submitted_by=by,
@@ -129,15 +207,18 @@ def submit_office_item(*, by, unit, title, background, proposal) -> AgendaItem:
 
 @transaction.atomic
 def update_item(
-    item, *, by, version, title, background, proposal, duty=None, files=(), remove=()
+    item, *, by, version, title, background, proposal, duty=None, files=(), remove=(), confirmed=()
 ) -> AgendaItem:
-    item = _lock(AgendaItem, item)
+    item = lock(item)
     if not perms.can_edit_item(by, item):
         raise MeetingsError("只有本单位联络员可以修改本单位的议题。")
     if not item.is_editable:
         raise MeetingsError(f"议题{item.get_status_display()}，不能再修改。")
     _check_version(item, version, "该议题")
     _check_duty(duty, item.unit)
+    hits = _check_fields(
+        {"议题名称": title, "背景情况": background, "建议方案": proposal}, confirmed
+    )
     item.title, item.background, item.proposal, item.duty = (
         title.strip(),
         background,
@@ -154,6 +235,7 @@ def update_item(
             material.file.delete(save=False)
             material.delete()
     _attach(item, files, by)
+    _record_confirmations(item, hits, by)
     comment = "修改后重新提交" if was_returned else ""
     record_step(item, AgendaItem.Action.EDITED, by=by, comment=comment)
     return item
@@ -161,7 +243,7 @@ def update_item(
 
 @transaction.atomic
 def withdraw_item(item, *, by) -> AgendaItem:
-    item = _lock(AgendaItem, item)
+    item = lock(item)
     if not perms.can_edit_item(by, item):
         raise MeetingsError("只有本单位联络员可以撤回本单位的议题。")
     if not item.is_withdrawable:
@@ -182,7 +264,7 @@ REVIEW_ACTIONS = {
 @transaction.atomic
 def review_item(item, *, by, action: str, comment: str = "") -> AgendaItem:
     """资料的收集、准备和审核: the office accepts, returns for revision, or rejects."""
-    item = _lock(AgendaItem, item)
+    item = lock(item)
     if not perms.can_review_item(by):
         raise MeetingsError("只有办公室可以审核议题。")
     if action not in REVIEW_ACTIONS:
@@ -205,8 +287,8 @@ def schedule_item(item, *, by, meeting) -> AgendaItem:
     """Put an accepted item on a meeting's agenda, after the items already there."""
     if not perms.can_manage_meetings(by):
         raise MeetingsError("只有办公室可以安排议程。")
-    meeting = _lock(Meeting, meeting)
-    item = _lock(AgendaItem, item)
+    meeting = lock(meeting)
+    item = lock(item)
     if item.status != AgendaItem.Status.ACCEPTED:
         raise MeetingsError("只有已受理的议题才能列入会议议程。")
     if meeting.status not in (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED):
@@ -234,11 +316,14 @@ class MeetingData:
     convener_seat: Seat | None = None
     invited_units: list | None = None
     opinion_deadline: datetime.datetime | None = None
+    confirmed: list = field(default_factory=list)  # confirmations offered by the office
+    hits: list = field(default_factory=list)
 
 
 def _validated_meeting(data: MeetingData) -> tuple[MeetingData, list[Unit]]:
     if not (data.title or "").strip():
         raise MeetingsError("请填写会议名称。")
+    data.hits = _check_fields({"会议名称": data.title, "会议地点": data.place}, data.confirmed)
     if data.starts_at is None:
         raise MeetingsError("请填写会议时间。")
     units = list(data.invited_units or [])
@@ -282,12 +367,13 @@ def create_meeting(data: MeetingData, *, by) -> Meeting:
         created_by=by,
     )
     meeting.invited_units.set(units)
+    _record_confirmations(meeting, data.hits, by)
     return meeting
 
 
 @transaction.atomic
 def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     if not perms.can_manage_meetings(by):
         raise MeetingsError("只有办公室可以修改会议。")
     if meeting.status not in (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED):
@@ -300,6 +386,7 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
     meeting.convener_seat, meeting.opinion_deadline = data.convener_seat, data.opinion_deadline
     meeting.save()
     meeting.invited_units.set(units)
+    _record_confirmations(meeting, data.hits, by)
     return meeting
 
 
@@ -315,7 +402,7 @@ def _change_status(meeting, by, allowed_from, to, message):
 @transaction.atomic
 def notify_meeting(meeting, *, by) -> Meeting:
     """发出会议通知: the agenda is set and the invited units can see the meeting."""
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     if perms.can_manage_meetings(by) and not meeting.agenda_items.exists():
         raise MeetingsError("会议还没有议题，请先把已受理的议题列入议程。")
     _change_status(
@@ -341,7 +428,7 @@ def invited_seats(meeting) -> list[Seat]:
 @transaction.atomic
 def hold_meeting(meeting, *, by) -> Meeting:
     """The meeting has sat (or the written review has ended): freeze who held each seat then."""
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     if (
         perms.can_manage_meetings(by)
         and not meeting.is_written
@@ -383,7 +470,7 @@ def hold_meeting(meeting, *, by) -> Meeting:
 
 @transaction.atomic
 def close_meeting(meeting, *, by) -> Meeting:
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     _change_status(
         meeting, by, (Meeting.Status.HELD,), Meeting.Status.CLOSED, "会议{status}，不能结束。"
     )
@@ -392,7 +479,7 @@ def close_meeting(meeting, *, by) -> Meeting:
 
 @transaction.atomic
 def cancel_meeting(meeting, *, by) -> Meeting:
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     _change_status(
         meeting,
         by,
@@ -416,7 +503,7 @@ def cancel_meeting(meeting, *, by) -> Meeting:
 @transaction.atomic
 def record_attendance(meeting, rows, *, by) -> Meeting:
     """rows: [(attendance_pk, status, delegate_name, delegate_post)] for the meeting's seats."""
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     if not perms.can_manage_meetings(by):
         raise MeetingsError("只有办公室可以登记出席情况。")
     if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED):
@@ -437,6 +524,7 @@ def record_attendance(meeting, rows, *, by) -> Meeting:
             raise MeetingsError(f"{attendance.name}委托他人参会，请填写受委托人姓名。")
         if status != Attendance.Status.DELEGATE:
             delegate_name = delegate_post = ""
+        _check_numbers({"受委托人": f"{delegate_name} {delegate_post}"})
         attendance.status = status
         attendance.delegate_name, attendance.delegate_post = delegate_name, delegate_post
         attendance.save(update_fields=["status", "delegate_name", "delegate_post"])
@@ -445,7 +533,7 @@ def record_attendance(meeting, rows, *, by) -> Meeting:
 
 @transaction.atomic
 def add_observer(meeting, *, by, name, post, unit=None) -> Attendance:
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     if not perms.can_manage_meetings(by):
         raise MeetingsError("只有办公室可以登记列席人员。")
     if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED) or meeting.is_written:
@@ -453,6 +541,7 @@ def add_observer(meeting, *, by, name, post, unit=None) -> Attendance:
     name, post = (name or "").strip(), (post or "").strip()
     if not name or not post:
         raise MeetingsError("请填写列席人员的姓名和职务。")
+    _check_numbers({"列席人员": f"{name} {post}"})
     last = meeting.attendances.aggregate(m=Max("order"))["m"] or 0
     return Attendance.objects.create(
         meeting=meeting,
@@ -467,7 +556,7 @@ def add_observer(meeting, *, by, name, post, unit=None) -> Attendance:
 @transaction.atomic
 def record_opinion(meeting, *, by, choice, text="") -> Opinion:
     """书面审议: the unit's liaison records 同意 / 不同意 / 意见 by the deadline."""
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     if not meeting.is_written:
         raise MeetingsError("只有书面审议需要填报意见。")
     if not perms.can_give_opinion(by, meeting):
@@ -481,6 +570,7 @@ def record_opinion(meeting, *, by, choice, text="") -> Opinion:
     text = (text or "").strip()
     if choice != Opinion.Choice.AGREE and not text:
         raise MeetingsError("不同意或提出意见时，请写明具体意见。")
+    _check_fields({"意见": text})
     opinion, _ = Opinion.objects.update_or_create(
         meeting=meeting, unit_id=by.unit_id, defaults={"choice": choice, "text": text, "by": by}
     )
@@ -492,7 +582,7 @@ def record_opinion(meeting, *, by, choice, text="") -> Opinion:
 
 @transaction.atomic
 def create_minutes(meeting, *, by) -> Minutes:
-    meeting = _lock(Meeting, meeting)
+    meeting = lock(meeting)
     if not perms.can_draft_minutes(by):
         raise MeetingsError("只有办公室可以起草纪要。")
     if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED):
@@ -513,9 +603,11 @@ class DecisionData:
 
 
 @transaction.atomic
-def save_minutes(minutes, *, by, version, summary, decisions: list[DecisionData]) -> Minutes:
+def save_minutes(
+    minutes, *, by, version, summary, decisions: list[DecisionData], confirmed=()
+) -> Minutes:
     """Save the draft. A save based on an older version is refused: nobody's work is lost."""
-    minutes = _lock(Minutes, minutes)
+    minutes = lock(minutes)
     if not perms.can_draft_minutes(by):
         raise MeetingsError("只有办公室可以修改纪要。")
     if not minutes.is_editable:
@@ -526,6 +618,9 @@ def save_minutes(minutes, *, by, version, summary, decisions: list[DecisionData]
             raise MeetingsError("议定事项的内容不能为空。")
         if d.lead_unit is None:
             raise MeetingsError("每个议定事项都要有牵头单位。")
+    fields = {"会议概况": summary}
+    fields.update({f"议定事项{n}": d.text for n, d in enumerate(decisions, 1)})
+    hits = _check_fields(fields, confirmed)
     minutes.summary = summary
     minutes.version += 1
     minutes.save(update_fields=["summary", "version"])
@@ -539,12 +634,13 @@ def save_minutes(minutes, *, by, version, summary, decisions: list[DecisionData]
             deadline=d.deadline,
         )
         decision.responsible_units.set(d.responsible_units)
+    _record_confirmations(minutes, hits, by)
     return minutes
 
 
 @transaction.atomic
 def submit_minutes(minutes, *, by) -> Minutes:
-    minutes = _lock(Minutes, minutes)
+    minutes = lock(minutes)
     if not perms.can_draft_minutes(by):
         raise MeetingsError("只有办公室可以提交纪要审签。")
     if not minutes.is_editable:
@@ -561,7 +657,7 @@ def submit_minutes(minutes, *, by) -> Minutes:
 
 @transaction.atomic
 def approve_minutes(minutes, *, by, comment="") -> Minutes:
-    minutes = _lock(Minutes, minutes)
+    minutes = lock(minutes)
     if not perms.can_approve_minutes(by):
         raise MeetingsError("只有组长、副组长可以审签纪要。")
     if minutes.status != Minutes.Status.SUBMITTED:
@@ -575,7 +671,7 @@ def approve_minutes(minutes, *, by, comment="") -> Minutes:
 
 @transaction.atomic
 def return_minutes(minutes, *, by, comment) -> Minutes:
-    minutes = _lock(Minutes, minutes)
+    minutes = lock(minutes)
     if not perms.can_approve_minutes(by):
         raise MeetingsError("只有组长、副组长可以退回纪要。")
     if minutes.status != Minutes.Status.SUBMITTED:
@@ -590,21 +686,40 @@ def return_minutes(minutes, *, by, comment) -> Minutes:
 
 
 @transaction.atomic
+def withdraw_approval(minutes, *, by, reason) -> Minutes:
+    """撤回审签: approved minutes go back to draft (e.g. the check at issuance found something),
+    with the office's reason recorded, so that approved minutes are never stuck."""
+    minutes = lock(minutes)
+    if not perms.can_issue_minutes(by):
+        raise MeetingsError("只有办公室可以撤回审签。")
+    if minutes.status != Minutes.Status.APPROVED:
+        raise MeetingsError("只有已审签、尚未印发的纪要才能撤回审签。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise MeetingsError("撤回审签时请写明原因。")
+    minutes.status = Minutes.Status.DRAFT
+    minutes.approved_by, minutes.approved_at = None, None
+    minutes.save(update_fields=["status", "approved_by", "approved_at"])
+    record_step(minutes, Minutes.Action.WITHDRAWN, by=by, comment=reason)
+    return minutes
+
+
+@transaction.atomic
 def issue_minutes(minutes, *, by) -> Minutes:
     """印发: number, render the PDF once and keep it with its hash, distribute, create tasks."""
     from .pdf import render_minutes_pdf
 
-    minutes = _lock(Minutes, minutes)
+    minutes = lock(minutes)
     if not perms.can_issue_minutes(by):
         raise MeetingsError("只有办公室可以印发纪要。")
     if minutes.status != Minutes.Status.APPROVED:
         raise MeetingsError("纪要须经组长或副组长审签后才能印发。")
-    _check_personal_data(minutes)
     now = timezone.now()
     issued_on = timezone.localtime(now).date()
     minutes.year = issued_on.year
     minutes.number = next_number(f"minutes-{minutes.year}")
     pdf = render_minutes_pdf(minutes, number_label=minutes.number_label, issued_on=issued_on)
+    _check_for_issue(minutes, pdf)
     minutes.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     name = f"{minutes.year}-{minutes.number}-{minutes.pdf_sha256[:12]}.pdf"
     minutes.pdf.save(name, ContentFile(pdf), save=False)
@@ -681,7 +796,7 @@ def acknowledge(minutes, *, by) -> Distribution:
     distribution = perms.distribution_for(by, minutes)
     if not perms.can_acknowledge(by, distribution):
         raise MeetingsError("只有收文单位的联络员可以签收。")
-    distribution = _lock(Distribution, distribution)
+    distribution = lock(distribution)
     if distribution.acknowledged_at:
         raise MeetingsError(
             f"本单位已于 {timezone.localtime(distribution.acknowledged_at):%Y-%m-%d %H:%M} 签收。"

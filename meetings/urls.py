@@ -37,6 +37,7 @@ urlpatterns = [
     path("minutes/<int:pk>/submit/", views.minutes_submit, name="minutes-submit"),
     path("minutes/<int:pk>/approve/", views.minutes_approve, name="minutes-approve"),
     path("minutes/<int:pk>/return/", views.minutes_return, name="minutes-return"),
+    path("minutes/<int:pk>/withdraw/", views.minutes_withdraw, name="minutes-withdraw"),
     path("minutes/<int:pk>/issue/", views.minutes_issue, name="minutes-issue"),
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes-acknowledge"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes-pdf"),

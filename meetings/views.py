@@ -40,6 +40,14 @@ logger = logging.getLogger(__name__)
 # --- agenda items -------------------------------------------------------------------------------
 
 
+def refused(form, error: services.MeetingsError):
+    """Show a refusal on the form; for a name or address that matches a case, offer the office
+    the per-hit confirmation that it is not that person."""
+    form.add_error(None, str(error))
+    if isinstance(error, services.PersonalDataError) and error.hits:
+        form.offer_confirmations(error.hits)
+
+
 @role_required()
 @require_safe
 def item_list(request):
@@ -76,9 +84,10 @@ def item_create(request):
                 proposal=data["proposal"],
                 duty=data["duty"],
                 files=data["materials"],
+                confirmed=form.confirmed(),
             )
         except services.MeetingsError as e:
-            form.add_error(None, str(e))
+            refused(form, e)
         else:
             messages.success(request, "议题已提交，等待办公室审核。")
             return redirect(item)
@@ -137,9 +146,10 @@ def item_edit(request, pk):
                 duty=data["duty"],
                 files=data["materials"],
                 remove=request.POST.getlist("remove"),
+                confirmed=form.confirmed(),
             )
         except services.MeetingsError as e:
-            form.add_error(None, str(e))
+            refused(form, e)
         else:
             messages.success(request, "议题已保存并重新提交。")
             return redirect(item)
@@ -243,6 +253,7 @@ def _meeting_data(form) -> services.MeetingData:
         convener_seat=d["convener_seat"],
         invited_units=list(d["invited_units"]),
         opinion_deadline=d["opinion_deadline"],
+        confirmed=form.confirmed(),
     )
 
 
@@ -253,7 +264,7 @@ def meeting_create(request):
         try:
             meeting = services.create_meeting(_meeting_data(form), by=request.user)
         except services.MeetingsError as e:
-            form.add_error(None, str(e))
+            refused(form, e)
         else:
             messages.success(request, "会议已创建。把已受理的议题列入议程后即可发出通知。")
             return redirect(meeting)
@@ -278,7 +289,7 @@ def meeting_edit(request, pk):
         try:
             meeting = services.update_meeting(meeting, _meeting_data(form), by=request.user)
         except services.MeetingsError as e:
-            form.add_error(None, str(e))
+            refused(form, e)
         else:
             messages.success(request, "会议已保存。")
             return redirect(meeting)
@@ -584,9 +595,10 @@ def minutes_edit(request, pk):
                     version=form.cleaned_data["version"],
                     summary=form.cleaned_data["summary"],
                     decisions=decisions,
+                    confirmed=form.confirmed(),
                 )
             except services.MeetingsError as e:
-                form.add_error(None, str(e))  # the user's text stays in the form
+                refused(form, e)  # the user's text stays in the form
             else:
                 messages.success(request, "纪要草稿已保存。")
                 if "submit" in request.POST:
@@ -646,6 +658,23 @@ def minutes_return(request, pk):
         messages.error(request, str(e))
     else:
         messages.success(request, "纪要已退回办公室修改。")
+    return redirect("meetings:minutes-detail", pk=minutes.pk)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def minutes_withdraw(request, pk):
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("meetings:minutes-detail", pk=minutes.pk)
+    try:
+        services.withdraw_approval(minutes, by=request.user, reason=form.cleaned_data["comment"])
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已撤回审签，纪要回到草稿，修改后请重新提交审签。")
     return redirect("meetings:minutes-detail", pk=minutes.pk)
 
 

@@ -116,6 +116,7 @@ MATRIX = {
     "meetings:minutes-submit": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:minutes-approve": (_minutes, {"leader": 405}, {"leader": 302}),
     "meetings:minutes-return": (_minutes, {"leader": 405}, {"leader": 302}),
+    "meetings:minutes-withdraw": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:minutes-issue": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:minutes-acknowledge": (
         _minutes,
