@@ -18,7 +18,9 @@ from members.models import Unit
 from .identity import mask_id, mask_phone
 
 USER = settings.AUTH_USER_MODEL
-PERSONAL_FIELDS = ["id_number", "phone", "address"]
+# Kept out of every history table (issue 18): the case's own step log says what changed, and a
+# dump of the history tables names nobody.
+PERSONAL_FIELDS = ["applicant", "id_number", "phone", "address"]
 
 
 class Case(models.Model):
@@ -140,7 +142,7 @@ class HouseholdMember(models.Model):
     id_number = models.CharField("身份证号", max_length=18)
     condition = models.CharField("健康/就业等情况", max_length=200, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["id_number"])
+    history = HistoricalRecords(excluded_fields=["name", "id_number"])
 
     class Meta:
         verbose_name = "家庭成员"
