@@ -249,7 +249,7 @@ def serve_stored_file(request, stored, *, inline=False, log=None):
         handle = stored.file.open("rb")
     except (FileNotFoundError, ValueError):  # ValueError: the field holds no file
         raise Http404("文件不存在。") from None
-    if stored.sha256 and _sha256_of(handle) != stored.sha256:
+    if _sha256_of(handle) != stored.sha256:
         handle.close()
         logger.error("%s does not match its SHA-256; download refused.", stored.file.name)
         return render(request, "members/file_changed.html", {"stored": stored}, status=409)
