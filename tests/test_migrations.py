@@ -48,6 +48,8 @@ MOVED: dict[str, list[str]] = {
 }
 
 COUNT_ROWS = """
+import json
+from django.db import connection
 with connection.cursor() as cursor:
     counts = {}
     for table in connection.introspection.table_names():
@@ -57,6 +59,8 @@ print(json.dumps(counts))
 """
 
 CHECK_FILES = """
+from django.apps import apps
+from django.db import models
 missing = []
 for model in apps.get_models():
     for field in model._meta.fields:
