@@ -183,8 +183,9 @@ def downloads(office, leader, liaison):
         date=datetime.date(2026, 7, 1),
         files=[SimpleUploadedFile("入户照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 10)],
     )
+    certificate = docx()  # once: a zip's entries carry the time they were written
     case = cases_services.register_case(
-        case_data(), by=office, files=[SimpleUploadedFile("诊断证明.docx", docx())]
+        case_data(), by=office, files=[SimpleUploadedFile("诊断证明.docx", certificate)]
     )
     material, attachment, case_file = item.materials.get(), feedback.files.get(), case.files.get()
     with minutes.pdf.open("rb") as f:
@@ -205,7 +206,7 @@ def downloads(office, leader, liaison):
         "case": (
             reverse("cases:case-file", args=[case.pk, case_file.pk]),
             "诊断证明.docx",
-            docx(),
+            certificate,
             DOCX,
         ),
         "minutes": (
