@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from meetings.models import Meeting
+from members.files import ALLOWED_LABEL
 from members.forms import MaterialsField
 from members.models import Unit
 
@@ -62,7 +63,7 @@ class CaseForm(forms.Form):
     )
     files = MaterialsField(
         label="材料",
-        help_text="申请书、诊断证明等；pdf、doc、docx、xls、xlsx、jpg、png，每个不超过 20 MB。",
+        help_text=f"申请书、诊断证明等；{ALLOWED_LABEL}，每个不超过 20 MB。",
     )
 
     def __init__(self, *args, town=None, **kwargs):

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from duties.models import Task
 from meetings.models import AgendaItem
+from members.files import StoredFile
 from members.models import Unit
 
 from .identity import mask_id, mask_phone
@@ -243,30 +244,19 @@ class Measure(models.Model):
         return f"{self.unit}：{self.description[:30]}"
 
 
-def case_file_path(instance, filename):
-    return f"cases/{instance.case_id}/{instance.sha256}"
+class CaseFile(StoredFile):
+    """个案材料: carries personal data, so only those who see the full record may download it."""
 
-
-class CaseFile(models.Model):
     case = models.ForeignKey(
         Case, verbose_name="个案", on_delete=models.CASCADE, related_name="files"
     )
-    file = models.FileField("文件", upload_to=case_file_path, max_length=200)
-    name = models.CharField("文件名", max_length=200)
-    size = models.PositiveBigIntegerField("大小（字节）")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        USER, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = "个案材料"
         verbose_name_plural = "个案材料"
-        ordering = ["uploaded_at", "pk"]
 
-    def __str__(self):
-        return self.name
+    def upload_folder(self):
+        return f"cases/{self.case_id}"
 
 
 class AccessLog(models.Model):

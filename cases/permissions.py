@@ -11,7 +11,7 @@ from django.http import Http404
 from members.models import Unit
 from members.permissions import Role, has_role, is_office
 
-from .models import Case, Verification
+from .models import Case, CaseFile, Verification
 
 
 def sees_all_cases(user) -> bool:
@@ -90,3 +90,15 @@ def get_verification_for_user(user, pk) -> Verification:
         return verifications_for_user(user).get(pk=pk)
     except Verification.DoesNotExist:
         raise Http404("核对请求不存在。") from None
+
+
+def get_case_file_for_user(user, case_pk, pk) -> CaseFile:
+    """A case's material: it carries personal data, so only for those who see the case in full;
+    to anyone else it does not exist."""
+    case = get_case_for_user(user, case_pk)
+    if not can_see_full(user, case):
+        raise Http404("文件不存在。")
+    try:
+        return case.files.select_related("case").get(pk=pk)
+    except CaseFile.DoesNotExist:
+        raise Http404("文件不存在。") from None

@@ -5,14 +5,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from duties.models import Task
 from meetings.models import AgendaItem
+from members.files import serve_stored_file
 from members.forms import form_errors
 from members.permissions import Role, role_required
 from members.selectors import count_of
@@ -245,16 +246,13 @@ def case_decide(request, pk):
 @role_required()
 @require_safe
 def case_file(request, pk, file_pk):
-    case = perms.get_case_for_user(request.user, pk)
-    if not perms.can_see_full(request.user, case):
-        raise Http404("文件不存在。")  # materials carry personal data
-    attachment = get_object_or_404(case.files, pk=file_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件不存在。") from None
-    services.view_full_record(case, by=request.user)
-    return FileResponse(handle, as_attachment=True, filename=attachment.name)
+    attachment = perms.get_case_file_for_user(request.user, pk, file_pk)
+    # Opening a case's material is a view of its personal data: logged like the full record.
+    return serve_stored_file(
+        request,
+        attachment,
+        log=lambda: services.view_full_record(attachment.case, by=request.user),
+    )
 
 
 @role_required()

@@ -1,5 +1,6 @@
 from django import forms
 
+from members.files import ALLOWED_LABEL
 from members.forms import MaterialsField
 from members.models import Unit
 
@@ -92,9 +93,7 @@ class FeedbackForm(forms.Form):
         widget=DATE,
         error_messages={"required": "请填写反馈日期。", "invalid": INVALID_DATE},
     )
-    files = MaterialsField(
-        label="附件", help_text="可多选；pdf、doc、docx、xls、xlsx、jpg、png，每个不超过 20 MB。"
-    )
+    files = MaterialsField(label="附件", help_text=f"可多选；{ALLOWED_LABEL}，每个不超过 20 MB。")
 
 
 class ExtensionForm(forms.Form):

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from members.files import StoredFile
 from members.models import Unit
 
 
@@ -246,10 +247,6 @@ class TaskUnit(models.Model):
         return f"{self.task} · {self.unit}"
 
 
-def feedback_path(instance, filename):
-    return f"feedback/{instance.feedback_id}/{instance.sha256}"
-
-
 class Feedback(models.Model):
     """进展反馈: what a unit reports on its part of a task."""
 
@@ -276,21 +273,19 @@ class Feedback(models.Model):
         return f"{self.unit} {self.date}"
 
 
-class FeedbackFile(models.Model):
+class FeedbackFile(StoredFile):
+    """反馈附件: what a unit attaches to its progress report."""
+
     feedback = models.ForeignKey(
         Feedback, verbose_name="反馈", on_delete=models.CASCADE, related_name="files"
     )
-    file = models.FileField("文件", upload_to=feedback_path, max_length=200)
-    name = models.CharField("文件名", max_length=200)
-    size = models.PositiveBigIntegerField("大小（字节）")
-    sha256 = models.CharField("SHA-256", max_length=64)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = "反馈附件"
         verbose_name_plural = "反馈附件"
 
-    def __str__(self):
-        return self.name
+    def upload_folder(self):
+        return f"feedback/{self.feedback_id}"
 
 
 class Extension(models.Model):

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from members.permissions import Role, has_role, is_office
 
-from .models import Escalation, Extension, Task, TaskUnit
+from .models import Escalation, Extension, FeedbackFile, Task, TaskUnit
 
 
 def sees_everything(user) -> bool:
@@ -33,6 +33,15 @@ def get_task_for_user(user, pk) -> Task:
         return tasks_for_user(user).select_related("lead_unit").get(pk=pk)
     except Task.DoesNotExist:
         raise Http404("督办事项不存在。") from None
+
+
+def get_feedback_file_for_user(user, task_pk, pk) -> FeedbackFile:
+    """A file of any feedback on a task the user may see."""
+    task = get_task_for_user(user, task_pk)
+    try:
+        return FeedbackFile.objects.get(feedback__task=task, pk=pk)
+    except FeedbackFile.DoesNotExist:
+        raise Http404("文件不存在。") from None
 
 
 def part_for(user, task) -> TaskUnit | None:

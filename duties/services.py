@@ -87,7 +87,7 @@ def add_feedback(task, *, by, text, date, files=()) -> Feedback:
     store_uploads(
         files,
         lambda upload, sha: FeedbackFile(
-            feedback=feedback, name=upload.name, size=upload.size, sha256=sha
+            feedback=feedback, name=upload.name, size=upload.size, sha256=sha, uploaded_by=by
         ),
         DutiesError,
     )

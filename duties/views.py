@@ -2,12 +2,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
+from members.files import serve_stored_file
 from members.forms import form_errors
 from members.models import Liaison, Seat, Tenure, Unit
 from members.permissions import Role, role_required
@@ -27,7 +28,7 @@ from .forms import (
     TaskFilterForm,
     TaskForm,
 )
-from .models import Duty, FeedbackFile, Light, Task, TaskUnit
+from .models import Duty, Light, Task, TaskUnit
 
 
 @role_required()
@@ -299,13 +300,8 @@ def extension_decide(request, pk):
 @role_required()
 @require_safe
 def feedback_file(request, pk, file_pk):
-    task = perms.get_task_for_user(request.user, pk)
-    attachment = get_object_or_404(FeedbackFile.objects.filter(feedback__task=task), pk=file_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件不存在。") from None
-    return FileResponse(handle, as_attachment=True, filename=attachment.name)
+    attachment = perms.get_feedback_file_for_user(request.user, pk, file_pk)
+    return serve_stored_file(request, attachment)
 
 
 # --- escalations --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from duties.models import Duty, Task
+from members.files import ServedFile, StoredFile
 from members.models import Seat, Unit
 
 USER = settings.AUTH_USER_MODEL
@@ -192,33 +193,19 @@ class AgendaItem(models.Model):
         return self.status in self.WITHDRAWABLE
 
 
-def material_path(instance, filename):
-    # Never the user's file name on disk: it is kept in `name` and given back on download.
-    return f"materials/{instance.item_id}/{instance.sha256}"
-
-
-class Material(models.Model):
+class Material(StoredFile):
     """材料: an attachment of an agenda item, kept outside any public URL."""
 
     item = models.ForeignKey(
         AgendaItem, verbose_name="议题", on_delete=models.CASCADE, related_name="materials"
     )
-    file = models.FileField("文件", upload_to=material_path, max_length=200)
-    name = models.CharField("文件名", max_length=200)
-    size = models.PositiveBigIntegerField("大小（字节）")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        USER, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
-    class Meta:
+    class Meta(StoredFile.Meta):
         verbose_name = "议题材料"
         verbose_name_plural = "议题材料"
-        ordering = ["uploaded_at", "pk"]
 
-    def __str__(self):
-        return self.name
+    def upload_folder(self):
+        return f"materials/{self.item_id}"
 
 
 class Attendance(models.Model):
@@ -382,6 +369,16 @@ class Minutes(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+    @property
+    def issued_pdf(self) -> ServedFile:
+        """The issued PDF as the units download it, under the name it is sent with."""
+        return ServedFile(
+            file=self.pdf,
+            name=f"伊金霍洛旗社会救助联席会议纪要{self.number_label}.pdf",
+            content_type="application/pdf",
+            sha256=self.pdf_sha256,
+        )
 
 
 class Decision(models.Model):

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from members.permissions import Role, has_role, is_leader, is_office
 
-from .models import AgendaItem, Distribution, Meeting, Minutes
+from .models import AgendaItem, Distribution, Material, Meeting, Minutes
 
 
 def sees_everything(user) -> bool:
@@ -36,6 +36,15 @@ def get_item_for_user(user, pk) -> AgendaItem:
         return items_for_user(user).select_related("duty").get(pk=pk)
     except AgendaItem.DoesNotExist:
         raise Http404("议题不存在。") from None
+
+
+def get_material_for_user(user, item_pk, pk) -> Material:
+    """A material of an item the user may see (who sees the item may read its materials)."""
+    item = get_item_for_user(user, item_pk)
+    try:
+        return item.materials.get(pk=pk)
+    except Material.DoesNotExist:
+        raise Http404("文件不存在。") from None
 
 
 def can_submit_item(user) -> bool:
@@ -100,6 +109,14 @@ def get_minutes_for_user(user, pk) -> Minutes:
         return minutes_for_user(user).get(pk=pk)
     except Minutes.DoesNotExist:
         raise Http404("纪要不存在。") from None
+
+
+def get_issued_minutes_for_user(user, pk) -> Minutes:
+    """Minutes whose PDF the user may download: issued, and visible to the user."""
+    minutes = get_minutes_for_user(user, pk)
+    if minutes.status != Minutes.Status.ISSUED or not minutes.pdf:
+        raise Http404("纪要尚未印发。")
+    return minutes
 
 
 def can_draft_minutes(user) -> bool:

@@ -1,19 +1,17 @@
 """Thin views: fetch through permissions, call one service, turn its error into a message."""
 
-import hashlib
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
+from members.files import serve_stored_file
 from members.forms import form_errors
 from members.permissions import Role, role_required
 from members.selectors import count_of
@@ -34,8 +32,6 @@ from .forms import (
     ScheduleForm,
 )
 from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes
-
-logger = logging.getLogger(__name__)
 
 # --- agenda items -------------------------------------------------------------------------------
 
@@ -213,13 +209,8 @@ def item_schedule(request, pk):
 @role_required()
 @require_safe
 def material_download(request, pk, material_pk):
-    item = perms.get_item_for_user(request.user, pk)
-    material = get_object_or_404(item.materials, pk=material_pk)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件不存在。") from None
-    return FileResponse(handle, as_attachment=True, filename=material.name)
+    material = perms.get_material_for_user(request.user, pk, material_pk)
+    return serve_stored_file(request, material)
 
 
 # --- meetings -----------------------------------------------------------------------------------
@@ -707,28 +698,12 @@ def minutes_acknowledge(request, pk):
 @role_required()
 @require_safe
 def minutes_pdf(request, pk):
-    minutes = perms.get_minutes_for_user(request.user, pk)
-    if minutes.status != Minutes.Status.ISSUED or not minutes.pdf:
-        raise Http404("纪要尚未印发。")
-    try:
-        with minutes.pdf.open("rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise Http404("文件不存在。") from None
-    if hashlib.sha256(data).hexdigest() != minutes.pdf_sha256:
-        # What was sent must never change: a file that no longer matches is not served.
-        logger.error("Minutes %s PDF does not match its SHA-256; download refused.", minutes.pk)
-        return render(
-            request,
-            "meetings/minutes_pdf_mismatch.html",
-            {"minutes": minutes},
-            status=409,
-        )
-    services.record_download(minutes, by=request.user)
-    filename = f"伊金霍洛旗社会救助联席会议纪要{minutes.number_label}.pdf"
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    minutes = perms.get_issued_minutes_for_user(request.user, pk)
+    return serve_stored_file(
+        request,
+        minutes.issued_pdf,
+        log=lambda: services.record_download(minutes, by=request.user),
+    )
 
 
 @role_required(Role.OFFICE, Role.LEADER)

@@ -1,6 +1,6 @@
 from django import forms
 
-from .files import check_material
+from .files import check_upload
 from .models import SUCCESSION_BASIS
 
 
@@ -65,7 +65,7 @@ class MaterialsField(forms.FileField):
         single = super().clean
         cleaned = [single(f, initial) for f in files if f]
         for f in cleaned:
-            check_material(f)
+            check_upload(f)
         return cleaned
 
 

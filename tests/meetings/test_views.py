@@ -38,7 +38,7 @@ def test_a_liaison_submits_an_item_with_materials_through_the_form(client, liais
     [
         (
             SimpleUploadedFile("病毒.exe", b"MZ\x90\x00"),
-            "只接受 pdf、doc、docx、xls、xlsx、jpg、png 文件",
+            "只接受 pdf、doc、docx、xls、xlsx、ppt、pptx、jpg、png 文件",
         ),
         (SimpleUploadedFile("伪装.pdf", b"MZ\x90\x00"), "内容与扩展名不符"),
     ],
@@ -144,7 +144,7 @@ def test_a_liaison_downloads_and_acknowledges(client, liaison, office, leader):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert response.content.startswith(b"%PDF")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert Download.objects.filter(by=liaison).count() == 1
     response = client.post(reverse("meetings:minutes-acknowledge", args=[minutes.pk]), follow=True)
     assert "已签收" in response.content.decode()
