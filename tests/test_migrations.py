@@ -115,6 +115,11 @@ def scratch_database(tmp_path):
 def test_a_database_of_the_earlier_main_migrates_with_its_data(tmp_path, scratch_database):
     old = tmp_path / "old"
     old.mkdir()
+    if subprocess.run(["git", "cat-file", "-e", BASELINE], cwd=ROOT, check=False).returncode:
+        # A shallow clone: fetch the earlier main from where this clone came from.
+        subprocess.run(
+            ["git", "fetch", "--quiet", "--unshallow"], cwd=ROOT, check=False, timeout=300
+        )
     archive = subprocess.run(
         ["git", "archive", BASELINE], cwd=ROOT, capture_output=True, check=False
     )
