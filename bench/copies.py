@@ -9,6 +9,7 @@ numbers were gapless and unique per year is gapless and unique in its own year.
 
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -90,6 +91,10 @@ class Copier:
         return sum(len(rows) for rows in self.rows.values())
 
     def copy(self, years: int, progress=None) -> int:
+        with _given_times(m for m, _ in self.tables):
+            return self._copy(years, progress)
+
+    def _copy(self, years, progress):
         pk_maps: dict = defaultdict(dict)  # model -> {pk in the year: pk of its copy}
         written = 0
         for model, id_of in self.tables:
@@ -110,10 +115,14 @@ class Copier:
                 written += len(copies[start : start + BATCH])
                 if progress:
                     progress(written)
-            pk_maps[model] = {row[pk_index]: obj.pk for row, obj in zip(source, copies, strict=True)}
+            pk_maps[model] = {
+                row[pk_index]: obj.pk for row, obj in zip(source, copies, strict=True)
+            }
         Sequence.objects.bulk_create(
             [
-                Sequence(key=YEAR_KEY.sub(lambda m: str(int(m.group(1)) - years), key), last_number=n)
+                Sequence(
+                    key=YEAR_KEY.sub(lambda m: str(int(m.group(1)) - years), key), last_number=n
+                )
                 for key, n in self.sequences
                 if YEAR_KEY.search(key)
             ]
@@ -147,6 +156,22 @@ class Copier:
 
 
 YEAR_KEY = re.compile(r"(?<=-)(\d{4})$")
+
+
+@contextmanager
+def _given_times(tables):
+    """bulk_create stamps auto_now(_add) fields with the present: a copy keeps its own moments."""
+    changed = []
+    for model in tables:
+        for f in model._meta.concrete_fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                changed.append((f, f.auto_now, f.auto_now_add))
+                f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in changed:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 def _mapped(pks, value, years):

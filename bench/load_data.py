@@ -70,12 +70,19 @@ def make_people(first_year: int):
     from members.models import Liaison, Person, Unit, User
     from members.permissions import Role
 
-    from .year import People
     from .words import GIVEN, SURNAMES
+    from .year import People
 
     groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
     units = {u.name: u for u in Unit.objects.filter(active=True).order_by("order", "pk")}
-    busy = {"旗民政局", "旗公安局", "旗财政局", "旗教体局", "旗医疗保障局", "旗人力资源和社会保障局"}
+    busy = {
+        "旗民政局",
+        "旗公安局",
+        "旗财政局",
+        "旗教体局",
+        "旗医疗保障局",
+        "旗人力资源和社会保障局",
+    }
     # towns register cases and answer for their people: two liaisons each as well
     people = People(office=[], leaders=[], liaisons={}, units=units, towns=[], duties={})
     n = 0
@@ -83,7 +90,9 @@ def make_people(first_year: int):
     def user(username, role, unit, post=""):
         nonlocal n
         n += 1
-        name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)] + GIVEN[(n * 13) % len(GIVEN)]
+        name = (
+            SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)] + GIVEN[(n * 13) % len(GIVEN)]
+        )
         u = User.objects.create(
             username=username, last_name=name[0], first_name=name[1:], unit=unit, is_active=True
         )
@@ -174,7 +183,9 @@ def generate(years: int, *, scale: float = 1.0, seed: int = 2024, out=sys.stdout
                 base = written
                 written += copier.copy(
                     k,
-                    lambda n, base=base: progress.show(1, (base + n) / total, f"{finished - k}"),
+                    lambda n, base=base, k=k: progress.show(
+                        1, (base + n) / total, f"{finished - k}"
+                    ),
                 )
     year = Year(this_year, people, volume, finished=False, seed=seed + 1)
     scheduler = Scheduler(
@@ -210,7 +221,9 @@ def counts() -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="为负载测试生成若干年的模拟数据（经各应用的 services 办理）。")
+    parser = argparse.ArgumentParser(
+        description="为负载测试生成若干年的模拟数据（经各应用的 services 办理）。"
+    )
     parser.add_argument("--years", type=int, default=10, help="年度数（含本年），默认 10")
     parser.add_argument("--scale", type=float, default=1.0, help="每年工作量的倍数，默认 1")
     parser.add_argument("--seed", type=int, default=2024)

@@ -14,7 +14,7 @@ as the people would read their pages.
 import datetime
 import heapq
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 import time_machine
@@ -140,10 +140,16 @@ class Year:
         if self.rng.random() < 0.08:
             return self.rng.choice(w.MONGOLIAN_NAMES)
         rng = self.rng
-        return rng.choice(w.SURNAMES) + rng.choice(w.GIVEN) + (rng.choice(w.GIVEN) * (rng.random() < 0.7))
+        return (
+            rng.choice(w.SURNAMES)
+            + rng.choice(w.GIVEN)
+            + (rng.choice(w.GIVEN) * (rng.random() < 0.7))
+        )
 
     def id_number(self, age: int) -> str:
-        born = timezone.localdate() - datetime.timedelta(days=int(age * 365.25) + self.rng.randrange(365))
+        born = timezone.localdate() - datetime.timedelta(
+            days=int(age * 365.25) + self.rng.randrange(365)
+        )
         return make_id(self.rng.choice(w.REGIONS), born, self.rng.randrange(1000))
 
     def spread(self, n: int, first: datetime.date, last: datetime.date):
@@ -165,7 +171,9 @@ class Year:
         last_meeting = datetime.date(y, 11, 20) if self.finished else datetime.date(y, 12, 28)
         last_case = datetime.date(y, 10, 31) if self.finished else datetime.date(y, 12, 31)
         june = workday(datetime.date(y, 6, 10))
-        self.spawn(self.meeting(Meeting.Kind.PLENARY, aware(june, 9, 30)), aware(june, 9) - 21 * DAY)
+        self.spawn(
+            self.meeting(Meeting.Kind.PLENARY, aware(june, 9, 30)), aware(june, 9) - 21 * DAY
+        )
         for kind, n in ((Meeting.Kind.SPECIAL, v.special), (Meeting.Kind.WRITTEN, v.written)):
             for at in self.spread(n, datetime.date(y, 1, 20), last_meeting):
                 starts = aware(at.date(), self.rng.choice([9, 10, 15]), self.rng.choice([0, 30]))
@@ -301,14 +309,22 @@ class Year:
         yield self.later(1, 3)
         leader = rng.choice(self.people.leaders)
         if rng.random() < 0.12:
-            minutes = meetings.return_minutes(minutes, by=leader, comment="请补充责任单位和完成时限。")
+            minutes = meetings.return_minutes(
+                minutes, by=leader, comment="请补充责任单位和完成时限。"
+            )
             yield self.later(1, 2)
             minutes = meetings.save_minutes(
-                minutes, by=office, version=minutes.version, summary=minutes.summary + "\n\n会议强调，要压实责任、按期办结。", decisions=decisions
+                minutes,
+                by=office,
+                version=minutes.version,
+                summary=minutes.summary + "\n\n会议强调，要压实责任、按期办结。",
+                decisions=decisions,
             )
             minutes = meetings.submit_minutes(minutes, by=office)
             yield self.later(1, 2)
-        minutes = meetings.approve_minutes(minutes, by=leader, comment=rng.choice(["", "同意印发。"]))
+        minutes = meetings.approve_minutes(
+            minutes, by=leader, comment=rng.choice(["", "同意印发。"])
+        )
         yield self.later(0.5, 2)
         minutes = meetings.issue_minutes(minutes, by=self.office())
         for distribution in minutes.distributions.all():
@@ -352,10 +368,17 @@ class Year:
         yield self.later(1, 5)
         office = self.office()
         if r < 0.10:
-            meetings.review_item(item, by=office, action="reject", comment="不属于联席会议研究范围，请按部门职责办理。")
+            meetings.review_item(
+                item,
+                by=office,
+                action="reject",
+                comment="不属于联席会议研究范围，请按部门职责办理。",
+            )
             return
         if r < 0.25:
-            item = meetings.review_item(item, by=office, action="return", comment="请补充涉及人数和资金测算。")
+            item = meetings.review_item(
+                item, by=office, action="return", comment="请补充涉及人数和资金测算。"
+            )
             if r < 0.27 and not self.finished:
                 return  # still with the unit
             yield self.later(2, 7)
@@ -381,8 +404,13 @@ class Year:
         age = rng.randint(19, 82)
         by = self.office() if rng.random() < 0.7 else self.liaison(town.pk)
         household = [
-            cases.MemberData(self.name(), relation, self.id_number(member_age), rng.choice(w.CONDITIONS))
-            for relation, member_age in (("配偶", max(19, age + rng.randint(-5, 5))), ("子女", max(1, age - 26)))[: rng.randint(0, 2)]
+            cases.MemberData(
+                self.name(), relation, self.id_number(member_age), rng.choice(w.CONDITIONS)
+            )
+            for relation, member_age in (
+                ("配偶", max(19, age + rng.randint(-5, 5))),
+                ("子女", max(1, age - 26)),
+            )[: rng.randint(0, 2)]
         ]
         case = cases.register_case(
             cases.CaseData(
@@ -408,17 +436,21 @@ class Year:
         asked = []
         for unit_name in rng.sample(list(w.VERIFY), rng.randint(2, 3)):
             subject, answer = w.VERIFY[unit_name]
-            v = cases.request_verification(case, by=office, unit=people.units[unit_name], subject=subject)
+            v = cases.request_verification(
+                case, by=office, unit=people.units[unit_name], subject=subject
+            )
             asked.append(v)
             self.spawn(self.answer(v, answer), self.later(1, 6))
         while case.verifications.filter(answered_at__isnull=True).exists():
             yield self.later(2, 3)
         yield self.later(0, 1)
         if rng.random() < 0.08:
-            cases.refuse_case(case, by=self.office(), reason="经核对，家庭收入和财产状况不符合急难救助条件。")
+            cases.refuse_case(
+                case, by=self.office(), reason="经核对，家庭收入和财产状况不符合急难救助条件。"
+            )
             return
         meeting = None
-        for _ in range(8):
+        for _ in range(12):
             meeting = next(
                 (
                     m
@@ -445,7 +477,14 @@ class Year:
             )
             for unit_name, description, amount in w.MEASURES[category]
             if rng.random() < 0.8
-        ] or [cases.MeasureData(people.units["旗民政局"], "给予临时救助", timezone.localdate() + 10 * DAY, Decimal(3000))]
+        ] or [
+            cases.MeasureData(
+                people.units["旗民政局"],
+                "给予临时救助",
+                timezone.localdate() + 10 * DAY,
+                Decimal(3000),
+            )
+        ]
         case = cases.record_decision(case, by=self.office(), measures=measures)
         yield self.later(0.5, 3)
         case = cases.start_measures(case, by=self.office())
@@ -456,7 +495,9 @@ class Year:
         cases.close_case(case, by=self.office())
 
     def answer(self, verification, answer):
-        cases.answer_verification(verification, by=self.liaison(verification.unit_id), answer=answer)
+        cases.answer_verification(
+            verification, by=self.liaison(verification.unit_id), answer=answer
+        )
         return
         yield
 
@@ -525,7 +566,11 @@ class Year:
                 plan.append((self.later(0, 0, first + (done - first) / 2), "feedback", part))
             plan.append((done, "feedback" if part.role == TaskUnit.Role.LEAD else "done", part))
         if late and deadline:
-            for level, days in ((Escalation.Level.NOTICE, 3), (Escalation.Level.INTERVIEW, 15), (Escalation.Level.LISTED, 30)):
+            for level, days in (
+                (Escalation.Level.NOTICE, 3),
+                (Escalation.Level.INTERVIEW, 15),
+                (Escalation.Level.LISTED, 30),
+            ):
                 at = self.later(0, 0.5, aware(deadline, 9) + days * DAY)
                 if at < end:  # the office escalates only while the task is still late
                     plan.append((at, level, None))
@@ -538,11 +583,17 @@ class Year:
                 break
             if action == "feedback" or action == "done":
                 by = self.liaison(part.unit_id)
-                if action == "done" or not task.feedback.filter(unit_id=part.unit_id).exists() or rng.random() < 0.6:
+                if (
+                    action == "done"
+                    or not task.feedback.filter(unit_id=part.unit_id).exists()
+                    or rng.random() < 0.6
+                ):
                     duties.add_feedback(
                         task,
                         by=by,
-                        text=rng.choice(w.FEEDBACK).format(n=rng.randint(10, 400), a=rng.randint(2, 90)),
+                        text=rng.choice(w.FEEDBACK).format(
+                            n=rng.randint(10, 400), a=rng.randint(2, 90)
+                        ),
                         date=timezone.localdate(),
                     )
                 if action == "done":
@@ -561,8 +612,12 @@ class Year:
                         level=action,
                         date=date,
                         content=f"{unit.name}承担的“{task.title[:40]}”逾期未完成，予以{Escalation.Level(action).label}。",
-                        attendees=f"{unit.short_name}分管负责人、办公室工作人员" if action == Escalation.Level.INTERVIEW else "",
-                        agreed="两周内办结并报办公室备案。" if action == Escalation.Level.INTERVIEW else "",
+                        attendees=f"{unit.short_name}分管负责人、办公室工作人员"
+                        if action == Escalation.Level.INTERVIEW
+                        else "",
+                        agreed="两周内办结并报办公室备案。"
+                        if action == Escalation.Level.INTERVIEW
+                        else "",
                         rectify_by=date + 15 * DAY if action == Escalation.Level.LISTED else None,
                     )
                 )
@@ -572,7 +627,9 @@ class Year:
             duties.complete_task(task, by=self.liaison(lead.unit_id))
             for escalation in escalations:
                 yield self.later(1, 5)
-                duties.resolve_escalation(escalation, by=self.office(), resolution="已按期整改到位，相关工作已办结。")
+                duties.resolve_escalation(
+                    escalation, by=self.office(), resolution="已按期整改到位，相关工作已办结。"
+                )
 
     # --- the roster ------------------------------------------------------------------------------
 
