@@ -54,12 +54,13 @@ clean:
 # migrated database with the charter loaded (make setup, or migrate + load_charter).
 .PHONY: bench-pdf
 bench-pdf: $(VENV)/.installed-test
-	$(PY) manage.py bench_pdf
+	$(PY) -m bench.pdf
 
-# Load benchmark (issue 7): ten years of data in PostgreSQL (BENCH_DATABASE_URL, default the local
-# jiuzhu_bench, generated once), gunicorn with 2 sync workers and production settings, wrk on each
-# key page; prints one table and writes it to bench-results/. A few minutes.
+# Page benchmark (issues 7 and 12): ten years of data in PostgreSQL (BENCH_DATABASE_URL, default
+# the local jiuzhu_bench, made once by bench.load_data through the services), gunicorn with 2 sync
+# workers, production settings and no cache, wrk on each key page; prints one table and writes
+# it to bench-results/. A few minutes, plus about ten the first time (the data).
 .PHONY: bench
-bench: $(VENV)/.installed-app
-	@scripts/install-system-deps app
-	$(PY) scripts/bench.py
+bench: $(VENV)/.installed-test
+	@scripts/install-system-deps bench
+	$(PY) -m bench.pages

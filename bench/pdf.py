@@ -1,23 +1,32 @@
-"""Times the minutes PDF: a 2-page and a 20-page 纪要, cold and warm, with memory and size.
+"""Times the minutes PDF (`make bench-pdf`, `python -m bench.pdf`): a 2-page and a 20-page 纪要,
+cold and warm, with memory and size.
 
-The minutes are built inside a transaction that is rolled back, so the command leaves the
-database as it found it; it needs only `migrate` and `load_charter`.
+The minutes are built inside a transaction that is rolled back, so it leaves the database as it
+found it; it needs only `migrate` and `load_charter` (the development database by default, or
+DJANGO_SETTINGS_MODULE / DATABASE_URL as for manage.py).
 """
 
+import argparse
 import datetime
 import io
+import os
 import resource
 import statistics
+import sys
 import time
 import tracemalloc
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, transaction
-from django.utils import timezone
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings.dev")
+import django  # noqa: E402
 
-from meetings.models import Attendance, Decision, Meeting, Minutes
-from members.models import Seat, Tenure, Unit
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import DatabaseError, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from meetings.models import Attendance, Decision, Meeting, Minutes  # noqa: E402
+from members.models import Seat, Tenure, Unit  # noqa: E402
 
 MEETING_DAY = datetime.date(2026, 5, 28)
 ISSUED_ON = datetime.date(2026, 6, 5)
@@ -88,42 +97,43 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class Command(BaseCommand):
-    help = "测量纪要 PDF 的生成时间、内存峰值和文件大小（约 2 页与 20 页，首次与热启动）。"
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="测量纪要 PDF 的生成时间、内存峰值和文件大小（约 2 页与 20 页，首次与热启动）。"
+    )
+    parser.add_argument("--runs", type=int, default=5, help="热启动测量次数（取中位数）")
+    runs = parser.parse_args(argv).runs
+    try:
+        ready = Seat.objects.exists()
+    except DatabaseError as e:
+        sys.exit(f"数据库未就绪（{e}）：请先运行 make setup 或 migrate。")
+    if not ready:
+        sys.exit("还没有《制度》名单：请先运行 load_charter（或 make setup）。")
+    bench = PdfBench()
+    with transaction.atomic():
+        user = get_user_model().objects.create(username="bench-pdf-temporary")
+        documents = [
+            ("2", build_minutes(user, decisions=1, sub_points=False)),
+            ("20", build_minutes(user, decisions=DECISIONS_FOR_20_PAGES)),
+        ]
+        results = [bench.measure(label, minutes, runs) for label, minutes in documents]
+        transaction.set_rollback(True)
+    failed = [label for label, ok in results if not ok]
+    print("未达标：" + "、".join(failed) if failed else "全部达标。")
+    return 1 if failed else 0
 
-    def add_arguments(self, parser):
-        parser.add_argument("--runs", type=int, default=5, help="热启动测量次数（取中位数）")
 
-    def handle(self, *args, runs, **options):
-        try:
-            ready = Seat.objects.exists()
-        except DatabaseError as e:
-            raise CommandError(f"数据库未就绪（{e}）：请先运行 make setup 或 migrate。") from e
-        if not ready:
-            raise CommandError("还没有《制度》名单：请先运行 load_charter（或 make setup）。")
+class PdfBench:
+    def __init__(self):
         # Issuance imports the renderer on first use too (meetings/services.py): time it.
         start = time.perf_counter()
         from meetings.pdf import render_minutes_pdf
 
         self.render = render_minutes_pdf
         self.imported = time.perf_counter() - start
-        self.stdout.write(
-            f"导入渲染器（WeasyPrint、Pango）{self.imported:.3f} s；"
-            f"进程内存峰值 {peak_rss_mib():.0f} MiB"
+        print(
+            f"导入渲染器（WeasyPrint、Pango）{self.imported:.3f} s；进程内存峰值 {peak_rss_mib():.0f} MiB"
         )
-        with transaction.atomic():
-            user = get_user_model().objects.create(username="bench-pdf-temporary")
-            documents = [
-                ("2", build_minutes(user, decisions=1, sub_points=False)),
-                ("20", build_minutes(user, decisions=DECISIONS_FOR_20_PAGES)),
-            ]
-            results = [self.measure(label, minutes, runs) for label, minutes in documents]
-            transaction.set_rollback(True)
-        failed = [label for label, ok in results if not ok]
-        if failed:
-            self.stdout.write(self.style.ERROR("未达标：" + "、".join(failed)))
-        else:
-            self.stdout.write(self.style.SUCCESS("全部达标。"))
 
     def measure(self, label, minutes, runs):
         def render():
@@ -149,7 +159,7 @@ class Command(BaseCommand):
         target = TARGETS[f"warm-{label}"]
         ok = cold <= TARGETS["cold"] and median <= target and len(pdf) < TARGETS["size"]
         cold_note = f"（连同导入 {cold:.3f} s，目标 ≤ {TARGETS['cold']} s）" if imported else ""
-        self.stdout.write(
+        print(
             f"{label} 页档（实际 {pdf_pages(pdf)} 页）：首次 {first:.3f} s{cold_note}；"
             f"热启动中位数 {median:.3f} s（{runs} 次，{min(warm):.3f}–{max(warm):.3f} s，"
             f"目标 ≤ {target} s）；内存：一次渲染的 Python 分配峰值 {python_peak / 2**20:.1f} MiB，"
@@ -157,3 +167,7 @@ class Command(BaseCommand):
             f"PDF {len(pdf) / 1024:.0f} KiB"
         )
         return f"{label} 页", ok
+
+
+if __name__ == "__main__":
+    sys.exit(main())

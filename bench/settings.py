@@ -1,0 +1,42 @@
+"""The benchmark's settings: production (jiuzhu.settings.prod), on the benchmark's own database.
+
+What differs from a deployment, and why:
+- the database is BENCH_DATABASE_URL (default the local jiuzhu_bench), never DATABASE_URL, so a
+  benchmark can't write ten years of invented data into a real database;
+- no cache at all (Django's DummyCache): every page is rendered from the database each time,
+  which is what the benchmark measures (issue 12: no page cache);
+- the secret key and hosts have bench-only defaults, so `python -m bench.load_data` runs alone;
+  bench.pages passes one key to every gunicorn worker.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+from jiuzhu.settings.prod import *  # noqa: E402, F403
+
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jiuzhu_bench"
+)
+DATABASES = {
+    "default": {
+        **dj_database_url.parse(
+            DATABASE_URL, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+        ),
+        # As base.py sets for PostgreSQL: client-side cursors for .iterator() too.
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+    }
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+PAGE_CACHE_SECONDS = 0  # jiuzhu/pagecache.py, until it is removed (issue 12)
+AUTH_USER_CACHE_SECONDS = 0
+
+RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
+# Issued PDFs of the load data live beside the results, never in the project's media/.
+MEDIA_ROOT = Path(os.environ.get("BENCH_MEDIA_ROOT", str(RESULTS / "media")))
