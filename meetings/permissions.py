@@ -131,6 +131,31 @@ def can_issue_minutes(user) -> bool:
     return is_office(user)
 
 
+# Each minutes action: who may take it, and the states the minutes must be in. The service refuses
+# with its own message when either fails; the page offers exactly the actions allowed here.
+MINUTES_ACTIONS = {
+    "edit": (is_office, Minutes.EDITABLE),
+    "submit": (is_office, Minutes.EDITABLE),
+    "approve": (is_leader, (Minutes.Status.SUBMITTED,)),
+    "return": (is_leader, (Minutes.Status.SUBMITTED,)),
+    "withdraw": (is_office, (Minutes.Status.APPROVED,)),
+    "issue": (is_office, (Minutes.Status.APPROVED,)),
+}
+
+
+def minutes_state_allows(action: str, minutes: Minutes) -> bool:
+    return minutes.status in MINUTES_ACTIONS[action][1]
+
+
+def minutes_actions(user, minutes: Minutes) -> frozenset[str]:
+    """The actions `user` may take on `minutes` now: what the minutes page offers."""
+    return frozenset(
+        action
+        for action, (role, states) in MINUTES_ACTIONS.items()
+        if role(user) and minutes.status in states
+    )
+
+
 def distribution_for(user, minutes: Minutes) -> Distribution | None:
     """The distribution row of the user's own unit for these minutes, if any."""
     if not user.unit_id:

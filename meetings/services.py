@@ -610,7 +610,7 @@ def save_minutes(
     minutes = lock(minutes)
     if not perms.can_draft_minutes(by):
         raise MeetingsError("只有办公室可以修改纪要。")
-    if not minutes.is_editable:
+    if not perms.minutes_state_allows("edit", minutes):
         raise MeetingsError(f"纪要{minutes.get_status_display()}，不能修改。")
     _check_version(minutes, version, "这份纪要")
     for d in decisions:
@@ -643,7 +643,7 @@ def submit_minutes(minutes, *, by) -> Minutes:
     minutes = lock(minutes)
     if not perms.can_draft_minutes(by):
         raise MeetingsError("只有办公室可以提交纪要审签。")
-    if not minutes.is_editable:
+    if not perms.minutes_state_allows("submit", minutes):
         raise MeetingsError(f"纪要{minutes.get_status_display()}，不能提交审签。")
     if not minutes.summary.strip():
         raise MeetingsError("请先填写会议概况再提交审签。")
@@ -660,7 +660,7 @@ def approve_minutes(minutes, *, by, comment="") -> Minutes:
     minutes = lock(minutes)
     if not perms.can_approve_minutes(by):
         raise MeetingsError("只有组长、副组长可以审签纪要。")
-    if minutes.status != Minutes.Status.SUBMITTED:
+    if not perms.minutes_state_allows("approve", minutes):
         raise MeetingsError("只有待审签的纪要才能审签。")
     minutes.status = Minutes.Status.APPROVED
     minutes.approved_by, minutes.approved_at = by, timezone.now()
@@ -674,7 +674,7 @@ def return_minutes(minutes, *, by, comment) -> Minutes:
     minutes = lock(minutes)
     if not perms.can_approve_minutes(by):
         raise MeetingsError("只有组长、副组长可以退回纪要。")
-    if minutes.status != Minutes.Status.SUBMITTED:
+    if not perms.minutes_state_allows("return", minutes):
         raise MeetingsError("只有待审签的纪要才能退回。")
     comment = (comment or "").strip()
     if not comment:
@@ -692,7 +692,7 @@ def withdraw_approval(minutes, *, by, reason) -> Minutes:
     minutes = lock(minutes)
     if not perms.can_issue_minutes(by):
         raise MeetingsError("只有办公室可以撤回审签。")
-    if minutes.status != Minutes.Status.APPROVED:
+    if not perms.minutes_state_allows("withdraw", minutes):
         raise MeetingsError("只有已审签、尚未印发的纪要才能撤回审签。")
     reason = (reason or "").strip()
     if not reason:
@@ -712,7 +712,7 @@ def issue_minutes(minutes, *, by) -> Minutes:
     minutes = lock(minutes)
     if not perms.can_issue_minutes(by):
         raise MeetingsError("只有办公室可以印发纪要。")
-    if minutes.status != Minutes.Status.APPROVED:
+    if not perms.minutes_state_allows("issue", minutes):
         raise MeetingsError("纪要须经组长或副组长审签后才能印发。")
     now = timezone.now()
     issued_on = timezone.localtime(now).date()

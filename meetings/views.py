@@ -537,11 +537,7 @@ def minutes_detail(request, pk):
             "acknowledged_count": minutes.distributions.filter(
                 acknowledged_at__isnull=False
             ).count(),
-            "can_draft": perms.can_draft_minutes(user) and minutes.is_editable,
-            "can_approve": perms.can_approve_minutes(user)
-            and minutes.status == Minutes.Status.SUBMITTED,
-            "can_issue": perms.can_issue_minutes(user)
-            and minutes.status == Minutes.Status.APPROVED,
+            "actions": perms.minutes_actions(user, minutes),
             "can_acknowledge": perms.can_acknowledge(user, distribution)
             and not distribution.acknowledged_at,
             "comment_form": CommentForm(),
