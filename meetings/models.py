@@ -184,14 +184,6 @@ class AgendaItem(models.Model):
         """The Bootstrap colour of the item's status badge."""
         return self.STATUS_COLORS.get(self.status, "secondary")
 
-    @property
-    def is_editable(self) -> bool:
-        return self.status in self.EDITABLE
-
-    @property
-    def is_withdrawable(self) -> bool:
-        return self.status in self.WITHDRAWABLE
-
 
 class Material(StoredFile):
     """材料: an attachment of an agenda item, kept outside any public URL."""

@@ -5,8 +5,20 @@ Objects a user may not see are 404, not 403: a liaison learns nothing about anot
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
-from members.permissions import Role, has_role, is_leader, is_office
+from members.permissions import (
+    Role,
+    Rule,
+    allowed_actions,
+    blocked_actions,
+    has_role,
+    is_leader,
+    is_office,
+    leader,
+    office,
+    refusal,
+)
 
 from .models import AgendaItem, Distribution, Material, Meeting, Minutes
 
@@ -59,6 +71,23 @@ def can_review_item(user) -> bool:
     return is_office(user)
 
 
+# Each agenda item action (see members.permissions.Rule).
+ITEM_ACTIONS = {
+    "edit": Rule(can_edit_item, AgendaItem.EDITABLE, "议题{status}，不能再修改。"),
+    "withdraw": Rule(can_edit_item, AgendaItem.WITHDRAWABLE, "议题{status}，不能撤回。"),
+    "review": Rule(office, (AgendaItem.Status.SUBMITTED,), "议题{status}，不能审核。"),
+    "schedule": Rule(office, (AgendaItem.Status.ACCEPTED,), "只有已受理的议题才能列入会议议程。"),
+}
+
+
+def item_refusal(action: str, item: AgendaItem) -> str:
+    return refusal(ITEM_ACTIONS, action, item)
+
+
+def item_actions(user, item: AgendaItem) -> frozenset[str]:
+    return allowed_actions(ITEM_ACTIONS, user, item)
+
+
 # --- meetings -----------------------------------------------------------------------------------
 
 
@@ -88,6 +117,84 @@ def can_give_opinion(user, meeting: Meeting) -> bool:
         and user.unit_id is not None
         and meeting.invited_units.filter(pk=user.unit_id).exists()
     )
+
+
+def _not_started(meeting: Meeting) -> str:
+    if not meeting.is_written and meeting.starts_at > timezone.now():
+        return "会议开始后才能标记为已召开。"
+    return ""
+
+
+def _without_agenda(meeting: Meeting) -> str:
+    return "" if meeting.agenda_items.exists() else "会议还没有议题，请先把已受理的议题列入议程。"
+
+
+def _has_minutes(meeting: Meeting) -> str:
+    # The reverse one-to-one caches its answer (also "none"), so the page asks only once.
+    return "这次会议已有纪要。" if hasattr(meeting, "minutes") else ""
+
+
+def _no_roll(meeting: Meeting) -> str:
+    return "书面审议不登记出席情况。" if meeting.is_written else ""
+
+
+def _no_observers(meeting: Meeting) -> str:
+    return "书面审议没有列席人员。" if meeting.is_written else ""
+
+
+def _gives_opinion(user, meeting: Meeting) -> bool:
+    return meeting.is_written and can_give_opinion(user, meeting)
+
+
+def _past_deadline(meeting: Meeting) -> str:
+    if not meeting.is_written:
+        return "只有书面审议需要填报意见。"
+    if meeting.opinion_deadline and meeting.opinion_deadline < timezone.now():
+        return "已过意见截止时间，不能再填报。请联系办公室。"
+    return ""
+
+
+_PREPARING = (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED)
+_SAT = (Meeting.Status.HELD, Meeting.Status.CLOSED)
+
+# Each meeting action (see members.permissions.Rule): the page offers exactly these, the services
+# refuse with these messages.
+MEETING_ACTIONS = {
+    "edit": Rule(office, _PREPARING, "会议{status}，不能再修改。"),
+    "notify": Rule(
+        office, (Meeting.Status.DRAFT,), "会议{status}，不能再发通知。", _without_agenda
+    ),
+    "hold": Rule(
+        office, (Meeting.Status.NOTIFIED,), "会议{status}，不能标记为已召开。", _not_started
+    ),
+    "close": Rule(office, (Meeting.Status.HELD,), "会议{status}，不能结束。"),
+    "cancel": Rule(office, _PREPARING, "会议{status}，不能取消。"),
+    "attendance": Rule(office, _SAT, "会议召开后才能登记出席情况。", _no_roll),
+    "observer": Rule(office, _SAT, "会议召开后才能登记列席人员。", _no_observers),
+    "draft-minutes": Rule(office, _SAT, "会议召开后才能起草纪要。", _has_minutes),
+    "opinion": Rule(
+        _gives_opinion,
+        (Meeting.Status.NOTIFIED,),
+        "书面审议{status}，不能填报意见。",
+        _past_deadline,
+    ),
+}
+
+
+def meeting_refusal(action: str, meeting: Meeting) -> str:
+    return refusal(MEETING_ACTIONS, action, meeting)
+
+
+def meeting_actions(user, meeting: Meeting) -> frozenset[str]:
+    return allowed_actions(MEETING_ACTIONS, user, meeting)
+
+
+# The blocked actions whose reason the page shows (the others would only be noise).
+_HINTED = ("notify", "hold", "opinion")
+
+
+def meeting_blocked(user, meeting: Meeting) -> dict[str, str]:
+    return blocked_actions(MEETING_ACTIONS, user, meeting, only=_HINTED)
 
 
 # --- minutes ------------------------------------------------------------------------------------
@@ -134,26 +241,22 @@ def can_issue_minutes(user) -> bool:
 # Each minutes action: who may take it, and the states the minutes must be in. The service refuses
 # with its own message when either fails; the page offers exactly the actions allowed here.
 MINUTES_ACTIONS = {
-    "edit": (is_office, Minutes.EDITABLE),
-    "submit": (is_office, Minutes.EDITABLE),
-    "approve": (is_leader, (Minutes.Status.SUBMITTED,)),
-    "return": (is_leader, (Minutes.Status.SUBMITTED,)),
-    "withdraw": (is_office, (Minutes.Status.APPROVED,)),
-    "issue": (is_office, (Minutes.Status.APPROVED,)),
+    "edit": Rule(office, Minutes.EDITABLE),
+    "submit": Rule(office, Minutes.EDITABLE),
+    "approve": Rule(leader, (Minutes.Status.SUBMITTED,)),
+    "return": Rule(leader, (Minutes.Status.SUBMITTED,)),
+    "withdraw": Rule(office, (Minutes.Status.APPROVED,)),
+    "issue": Rule(office, (Minutes.Status.APPROVED,)),
 }
 
 
 def minutes_state_allows(action: str, minutes: Minutes) -> bool:
-    return minutes.status in MINUTES_ACTIONS[action][1]
+    return not refusal(MINUTES_ACTIONS, action, minutes)
 
 
 def minutes_actions(user, minutes: Minutes) -> frozenset[str]:
     """The actions `user` may take on `minutes` now: what the minutes page offers."""
-    return frozenset(
-        action
-        for action, (role, states) in MINUTES_ACTIONS.items()
-        if role(user) and minutes.status in states
-    )
+    return allowed_actions(MINUTES_ACTIONS, user, minutes)
 
 
 def distribution_for(user, minutes: Minutes) -> Distribution | None:

@@ -205,6 +205,12 @@ def submit_office_item(*, by, unit, title, background, proposal) -> AgendaItem:
     return item
 
 
+def _refuse_item_unless(action: str, item: AgendaItem):
+    """Refuse what meetings.permissions.ITEM_ACTIONS does not allow in the item's state."""
+    if why := perms.item_refusal(action, item):
+        raise MeetingsError(why)
+
+
 @transaction.atomic
 def update_item(
     item, *, by, version, title, background, proposal, duty=None, files=(), remove=(), confirmed=()
@@ -212,8 +218,7 @@ def update_item(
     item = lock(item)
     if not perms.can_edit_item(by, item):
         raise MeetingsError("只有本单位联络员可以修改本单位的议题。")
-    if not item.is_editable:
-        raise MeetingsError(f"议题{item.get_status_display()}，不能再修改。")
+    _refuse_item_unless("edit", item)
     _check_version(item, version, "该议题")
     _check_duty(duty, item.unit)
     hits = _check_fields(
@@ -246,8 +251,7 @@ def withdraw_item(item, *, by) -> AgendaItem:
     item = lock(item)
     if not perms.can_edit_item(by, item):
         raise MeetingsError("只有本单位联络员可以撤回本单位的议题。")
-    if not item.is_withdrawable:
-        raise MeetingsError(f"议题{item.get_status_display()}，不能撤回。")
+    _refuse_item_unless("withdraw", item)
     item.status = AgendaItem.Status.WITHDRAWN
     item.save(update_fields=["status"])
     record_step(item, AgendaItem.Action.WITHDRAWN, by=by)
@@ -269,8 +273,7 @@ def review_item(item, *, by, action: str, comment: str = "") -> AgendaItem:
         raise MeetingsError("只有办公室可以审核议题。")
     if action not in REVIEW_ACTIONS:
         raise MeetingsError("请选择审核结果。")
-    if item.status != AgendaItem.Status.SUBMITTED:
-        raise MeetingsError(f"议题{item.get_status_display()}，不能审核。")
+    _refuse_item_unless("review", item)
     comment = (comment or "").strip()
     if action == "return" and not comment:
         raise MeetingsError("退回修改时请写明修改意见。")
@@ -289,8 +292,7 @@ def schedule_item(item, *, by, meeting) -> AgendaItem:
         raise MeetingsError("只有办公室可以安排议程。")
     meeting = lock(meeting)
     item = lock(item)
-    if item.status != AgendaItem.Status.ACCEPTED:
-        raise MeetingsError("只有已受理的议题才能列入会议议程。")
+    _refuse_item_unless("schedule", item)
     if meeting.status not in (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED):
         raise MeetingsError(f"会议{meeting.get_status_display()}，不能再增加议题。")
     last = meeting.agenda_items.aggregate(m=Max("order"))["m"] or 0
@@ -376,8 +378,7 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
     meeting = lock(meeting)
     if not perms.can_manage_meetings(by):
         raise MeetingsError("只有办公室可以修改会议。")
-    if meeting.status not in (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED):
-        raise MeetingsError(f"会议{meeting.get_status_display()}，不能再修改。")
+    _refuse_unless("edit", meeting)
     data.kind = meeting.kind  # the kind is chosen once
     data, units = _validated_meeting(data)
     # Units proposing scheduled items stay invited.
@@ -390,11 +391,16 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
     return meeting
 
 
-def _change_status(meeting, by, allowed_from, to, message):
+def _refuse_unless(action: str, meeting: Meeting):
+    """Refuse what meetings.permissions.MEETING_ACTIONS does not allow in the meeting's state."""
+    if why := perms.meeting_refusal(action, meeting):
+        raise MeetingsError(why)
+
+
+def _change_status(meeting, by, action, to):
     if not perms.can_manage_meetings(by):
         raise MeetingsError("只有办公室可以变更会议状态。")
-    if meeting.status not in allowed_from:
-        raise MeetingsError(message.format(status=meeting.get_status_display()))
+    _refuse_unless(action, meeting)
     meeting.status, meeting.status_changed_at = to, timezone.now()
     meeting.save(update_fields=["status", "status_changed_at"])
 
@@ -403,15 +409,7 @@ def _change_status(meeting, by, allowed_from, to, message):
 def notify_meeting(meeting, *, by) -> Meeting:
     """发出会议通知: the agenda is set and the invited units can see the meeting."""
     meeting = lock(meeting)
-    if perms.can_manage_meetings(by) and not meeting.agenda_items.exists():
-        raise MeetingsError("会议还没有议题，请先把已受理的议题列入议程。")
-    _change_status(
-        meeting,
-        by,
-        (Meeting.Status.DRAFT,),
-        Meeting.Status.NOTIFIED,
-        "会议{status}，不能再发通知。",
-    )
+    _change_status(meeting, by, "notify", Meeting.Status.NOTIFIED)
     meeting.notified_at = meeting.status_changed_at
     meeting.save(update_fields=["notified_at"])
     return meeting
@@ -429,19 +427,7 @@ def invited_seats(meeting) -> list[Seat]:
 def hold_meeting(meeting, *, by) -> Meeting:
     """The meeting has sat (or the written review has ended): freeze who held each seat then."""
     meeting = lock(meeting)
-    if (
-        perms.can_manage_meetings(by)
-        and not meeting.is_written
-        and meeting.starts_at > timezone.now()
-    ):
-        raise MeetingsError("会议时间还没到，不能标记为已召开。")
-    _change_status(
-        meeting,
-        by,
-        (Meeting.Status.NOTIFIED,),
-        Meeting.Status.HELD,
-        "会议{status}，不能标记为已召开。",
-    )
+    _change_status(meeting, by, "hold", Meeting.Status.HELD)
     if not meeting.is_written:
         day = timezone.localtime(meeting.starts_at).date()
         seats = invited_seats(meeting)
@@ -471,22 +457,14 @@ def hold_meeting(meeting, *, by) -> Meeting:
 @transaction.atomic
 def close_meeting(meeting, *, by) -> Meeting:
     meeting = lock(meeting)
-    _change_status(
-        meeting, by, (Meeting.Status.HELD,), Meeting.Status.CLOSED, "会议{status}，不能结束。"
-    )
+    _change_status(meeting, by, "close", Meeting.Status.CLOSED)
     return meeting
 
 
 @transaction.atomic
 def cancel_meeting(meeting, *, by) -> Meeting:
     meeting = lock(meeting)
-    _change_status(
-        meeting,
-        by,
-        (Meeting.Status.DRAFT, Meeting.Status.NOTIFIED),
-        Meeting.Status.CANCELLED,
-        "会议{status}，不能取消。",
-    )
+    _change_status(meeting, by, "cancel", Meeting.Status.CANCELLED)
     # Its items go back to the office's accepted pile, to be scheduled elsewhere.
     for item in meeting.agenda_items.all():
         item.status, item.meeting, item.order = AgendaItem.Status.ACCEPTED, None, None
@@ -506,8 +484,7 @@ def record_attendance(meeting, rows, *, by) -> Meeting:
     meeting = lock(meeting)
     if not perms.can_manage_meetings(by):
         raise MeetingsError("只有办公室可以登记出席情况。")
-    if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED):
-        raise MeetingsError("会议召开后才能登记出席情况。")
+    _refuse_unless("attendance", meeting)
     existing = {a.pk: a for a in meeting.attendances.select_for_update().filter(seat__isnull=False)}
     for pk, status, delegate_name, delegate_post in rows:
         attendance = existing.get(int(pk))
@@ -536,8 +513,7 @@ def add_observer(meeting, *, by, name, post, unit=None) -> Attendance:
     meeting = lock(meeting)
     if not perms.can_manage_meetings(by):
         raise MeetingsError("只有办公室可以登记列席人员。")
-    if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED) or meeting.is_written:
-        raise MeetingsError("会议召开后才能登记列席人员。")
+    _refuse_unless("observer", meeting)
     name, post = (name or "").strip(), (post or "").strip()
     if not name or not post:
         raise MeetingsError("请填写列席人员的姓名和职务。")
@@ -561,10 +537,7 @@ def record_opinion(meeting, *, by, choice, text="") -> Opinion:
         raise MeetingsError("只有书面审议需要填报意见。")
     if not perms.can_give_opinion(by, meeting):
         raise MeetingsError("只有参加审议单位的联络员可以填报本单位意见。")
-    if meeting.status != Meeting.Status.NOTIFIED:
-        raise MeetingsError(f"书面审议{meeting.get_status_display()}，不能填报意见。")
-    if timezone.now() > meeting.opinion_deadline:
-        raise MeetingsError("已过意见截止时间，不能再填报。请联系办公室。")
+    _refuse_unless("opinion", meeting)
     if choice not in Opinion.Choice.values:
         raise MeetingsError("请选择同意、不同意或提出意见。")
     text = (text or "").strip()
@@ -585,10 +558,7 @@ def create_minutes(meeting, *, by) -> Minutes:
     meeting = lock(meeting)
     if not perms.can_draft_minutes(by):
         raise MeetingsError("只有办公室可以起草纪要。")
-    if meeting.status not in (Meeting.Status.HELD, Meeting.Status.CLOSED):
-        raise MeetingsError("会议召开后才能起草纪要。")
-    if Minutes.objects.filter(meeting=meeting).exists():
-        raise MeetingsError("这次会议已有纪要。")
+    _refuse_unless("draft-minutes", meeting)
     minutes = Minutes.objects.create(meeting=meeting, drafted_by=by)
     record_step(minutes, Minutes.Action.CREATED, by=by)
     return minutes

@@ -31,7 +31,7 @@ from .forms import (
     ReviewForm,
     ScheduleForm,
 )
-from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes
+from .models import AgendaItem, Attendance, Distribution, Minutes
 
 # --- agenda items -------------------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ def item_create(request):
 @require_safe
 def item_detail(request, pk):
     item = perms.get_item_for_user(request.user, pk)
-    user = request.user
+    actions = perms.item_actions(request.user, item)
     return render(
         request,
         "meetings/item_detail.html",
@@ -102,14 +102,9 @@ def item_detail(request, pk):
             "item": item,
             "steps": item.steps.select_related("by"),
             "materials": item.materials.all(),
-            "can_edit": perms.can_edit_item(user, item) and item.is_editable,
-            "can_withdraw": perms.can_edit_item(user, item) and item.is_withdrawable,
-            "review_form": ReviewForm()
-            if perms.can_review_item(user) and item.status == AgendaItem.Status.SUBMITTED
-            else None,
-            "schedule_form": ScheduleForm()
-            if perms.can_manage_meetings(user) and item.status == AgendaItem.Status.ACCEPTED
-            else None,
+            "actions": actions,
+            "review_form": ReviewForm() if "review" in actions else None,
+            "schedule_form": ScheduleForm() if "schedule" in actions else None,
         },
     )
 
@@ -149,8 +144,8 @@ def item_edit(request, pk):
         else:
             messages.success(request, "议题已保存并重新提交。")
             return redirect(item)
-    elif request.method == "GET" and not item.is_editable:
-        messages.error(request, f"议题{item.get_status_display()}，不能再修改。")
+    elif request.method == "GET" and (why := perms.item_refusal("edit", item)):
+        messages.error(request, why)
         return redirect(item)
     return render(
         request,
@@ -295,7 +290,7 @@ def meeting_detail(request, pk):
     items = meeting.agenda_items.select_related("unit").order_by("order")
     invited = list(meeting.invited_units.all())
     opinions = {o.unit_id: o for o in meeting.opinions.select_related("by")}
-    minutes = Minutes.objects.filter(meeting=meeting).first()
+    minutes = getattr(meeting, "minutes", None)
     if minutes and not perms.minutes_for_user(user).filter(pk=minutes.pk).exists():
         minutes = None
     own_opinion = opinions.get(user.unit_id) if user.unit_id else None
@@ -311,9 +306,8 @@ def meeting_detail(request, pk):
             "attendances": meeting.attendances.all(),
             "minutes": minutes,
             "can_manage": perms.can_manage_meetings(user),
-            "can_give_opinion": meeting.is_written
-            and meeting.status == Meeting.Status.NOTIFIED
-            and perms.can_give_opinion(user, meeting),
+            "actions": perms.meeting_actions(user, meeting),
+            "blocked": perms.meeting_blocked(user, meeting),
             "own_opinion": own_opinion,
             "opinion_form": OpinionForm(
                 initial={"choice": own_opinion.choice, "text": own_opinion.text}

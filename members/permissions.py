@@ -4,8 +4,10 @@ Views call `role_required(...)` and the `can_*` helpers; services call the same 
 rule is written once and the view and the service cannot disagree.
 """
 
+from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 
@@ -42,6 +44,65 @@ def is_office(user) -> bool:
 
 def is_leader(user) -> bool:
     return has_role(user, Role.LEADER)
+
+
+def office(user, obj=None) -> bool:
+    """`is_office` in the (user, object) shape of a `Rule`'s role."""
+    return is_office(user)
+
+
+def leader(user, obj=None) -> bool:
+    return is_leader(user)
+
+
+class Rule(NamedTuple):
+    """One action on one kind of object: who may take it, in which states, and what else must hold.
+
+    Each app lists its objects' actions as {action: Rule} in its permissions.py. The page offers
+    exactly `allowed_actions()`, the service refuses with `refusal()`, so a button is shown exactly
+    when its POST would be accepted (tests compare the two for every role and state).
+
+    `role(user, obj)` says who. `states` are the statuses in which the action belongs at all; in
+    any other the page shows nothing and the service refuses with `message` ({status} is the
+    object's status label). `blocker(obj)` says why an action that belongs cannot be taken yet
+    ("" when it can): the page shows that line in place of a button that could only fail.
+    """
+
+    role: Callable[[Any, Any], bool]
+    states: tuple
+    message: str = "当前状态（{status}）不能进行此操作。"
+    blocker: Callable[[Any], str] | None = None
+
+
+def refusal(rules: dict[str, Rule], action: str, obj) -> str:
+    """Why the object's state refuses `action` now ("" when it allows it)."""
+    rule = rules[action]
+    if obj.status not in rule.states:
+        return rule.message.format(status=obj.get_status_display())
+    return rule.blocker(obj) if rule.blocker else ""
+
+
+def allowed_actions(rules: dict[str, Rule], user, obj) -> frozenset[str]:
+    """The actions `user` may take on `obj` now: what its page offers."""
+    return frozenset(
+        action
+        for action, rule in rules.items()
+        if rule.role(user, obj) and not refusal(rules, action, obj)
+    )
+
+
+def blocked_actions(rules: dict[str, Rule], user, obj, only=None) -> dict[str, str]:
+    """Actions (of `only`, default all) the user could take in this state but not yet, with the
+    reason the page shows."""
+    return {
+        action: reason
+        for action, rule in rules.items()
+        if (only is None or action in only)
+        and rule.blocker
+        and obj.status in rule.states
+        and rule.role(user, obj)
+        and (reason := rule.blocker(obj))
+    }
 
 
 def can_record_succession(user) -> bool:

@@ -264,7 +264,7 @@ def test_a_meeting_cannot_be_marked_held_before_its_time(liaison, office):
     meeting = make_meeting(office, starts_at=aware(2099, 1, 1))
     services.schedule_item(item, by=office, meeting=meeting)
     services.notify_meeting(meeting, by=office)
-    refused(lambda: services.hold_meeting(meeting, by=office), "会议时间还没到")
+    refused(lambda: services.hold_meeting(meeting, by=office), "会议开始后才能标记为已召开")
 
 
 def test_cancelling_returns_scheduled_items_to_the_office(liaison, office):
