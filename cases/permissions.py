@@ -8,8 +8,10 @@ named units; every such view is logged (services.view_full_record).
 from django.db.models import Q
 from django.http import Http404
 
+from duties.models import Task
+from meetings.models import AgendaItem
 from members.models import Unit
-from members.permissions import Role, has_role, is_office
+from members.permissions import Role, Rule, has_role, is_office, offered, office, refusal
 
 from .models import Case, CaseFile, Verification
 
@@ -71,6 +73,56 @@ def can_register(user) -> bool:
 
 def can_manage_cases(user) -> bool:
     return is_office(user)
+
+
+def _unanswered(case, user=None) -> str:
+    n = case.verifications.filter(answered_at__isnull=True).count()
+    return f"还有 {n} 项核对未答复，请等各单位答复后再提请审议。" if n else ""
+
+
+def _not_deliberated(case, user=None) -> str:
+    if case.agenda_item is None or case.agenda_item.status != AgendaItem.Status.DELIBERATED:
+        return "会议尚未审议该个案（会议召开或书面审议结束后才能登记）。"
+    return ""
+
+
+def _measures_open(case, user=None) -> str:
+    n = case.measures.filter(task__status=Task.Status.OPEN).count()
+    return f"还有 {n} 项救助措施未办结。" if n else ""
+
+
+_BEFORE_MEASURES = tuple(s for s in Case.Status if s not in (*Case.FINAL, Case.Status.IMPLEMENTING))
+
+# Each case action (see members.permissions.Rule): the case page offers exactly these, the
+# services refuse with these messages.
+CASE_ACTIONS = {
+    "verify": Rule(
+        office, (Case.Status.RECEIVED, Case.Status.VERIFYING), "个案{status}，不能再发起核对。"
+    ),
+    "submit": Rule(
+        office, (Case.Status.VERIFYING,), "个案须先完成核对，才能提请审议。", _unanswered
+    ),
+    "decide": Rule(
+        office,
+        (Case.Status.SUBMITTED,),
+        "个案须先提请审议，会议审议后才能登记救助措施。",
+        _not_deliberated,
+    ),
+    "start": Rule(office, (Case.Status.DECIDED,), "个案须先议定救助措施。"),
+    "close": Rule(
+        office, (Case.Status.IMPLEMENTING,), "只有实施中的个案才能办结。", _measures_open
+    ),
+    "refuse": Rule(office, _BEFORE_MEASURES, "个案{status}，不能再改为不予救助。"),
+}
+
+
+def case_refusal(action: str, case: Case) -> str:
+    return refusal(CASE_ACTIONS, action, case)
+
+
+def case_offer(user, case: Case) -> tuple[frozenset[str], dict[str, str]]:
+    """What the case page offers, and why an expected next step is not offered yet."""
+    return offered(CASE_ACTIONS, user, case, hinted=("submit", "decide", "close"))
 
 
 def verifications_for_user(user, case=None):

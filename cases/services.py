@@ -13,7 +13,7 @@ from django.utils import timezone
 from duties import services as duties_services
 from duties.models import Task
 from meetings import services as meeting_services
-from meetings.models import AgendaItem, Meeting
+from meetings.models import Meeting
 from members.files import store_uploads
 from members.locking import lock
 from members.models import Unit
@@ -28,6 +28,12 @@ from .models import AccessLog, Case, CaseFile, HouseholdMember, Measure, Verific
 
 class CasesError(Exception):
     """A change that is not allowed; str(e) is the Chinese message the user sees."""
+
+
+def _refuse_unless(action: str, case: Case) -> None:
+    """Refuse what cases.permissions.CASE_ACTIONS does not allow in the case's state."""
+    if why := perms.case_refusal(action, case):
+        raise CasesError(why)
 
 
 def _move(case, to, by, comment=""):
@@ -149,8 +155,7 @@ def request_verification(case, *, by, unit, subject, question="") -> Verificatio
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以发起核对。")
     case = lock(case)
-    if case.status not in (Case.Status.RECEIVED, Case.Status.VERIFYING):
-        raise CasesError(f"个案{case.get_status_display()}，不能再发起核对。")
+    _refuse_unless("verify", case)
     if unit is None:
         raise CasesError("请选择核对单位。")
     subject = (subject or "").strip()
@@ -191,11 +196,7 @@ def submit_for_deliberation(case, *, by, meeting) -> Case:
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以提请审议。")
     case = lock(case)
-    if case.status != Case.Status.VERIFYING:
-        raise CasesError("个案须先完成核对，才能提请审议。")
-    outstanding = case.verifications.filter(answered_at__isnull=True).count()
-    if outstanding:
-        raise CasesError(f"还有 {outstanding} 项核对未答复，请等各单位答复后再提请审议。")
+    _refuse_unless("submit", case)
     if meeting is None or meeting.kind not in (Meeting.Kind.SPECIAL, Meeting.Kind.WRITTEN):
         raise CasesError("个案须提交专题会议或书面审议。")
     title = f"{case.number_label} {case.deidentified_name}（{case.get_category_display()}）急难救助"
@@ -231,10 +232,7 @@ def record_decision(case, *, by, measures: list[MeasureData]) -> Case:
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以登记议定的救助措施。")
     case = lock(case)
-    if case.status != Case.Status.SUBMITTED:
-        raise CasesError("个案须先提请审议，会议审议后才能登记救助措施。")
-    if case.agenda_item is None or case.agenda_item.status != AgendaItem.Status.DELIBERATED:
-        raise CasesError("会议尚未审议该个案（会议召开或书面审议结束后才能登记）。")
+    _refuse_unless("decide", case)
     if not measures:
         raise CasesError("请至少登记一项救助措施。")
     for m in measures:
@@ -260,8 +258,7 @@ def start_measures(case, *, by) -> Case:
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以交办救助措施。")
     case = lock(case)
-    if case.status != Case.Status.DECIDED:
-        raise CasesError("个案须先议定救助措施。")
+    _refuse_unless("start", case)
     for measure in case.measures.select_related("unit"):
         amount = f"（{measure.amount:,.2f} 元）" if measure.amount else ""
         measure.task = duties_services.create_task(
@@ -283,11 +280,7 @@ def close_case(case, *, by) -> Case:
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以办结个案。")
     case = lock(case)
-    if case.status != Case.Status.IMPLEMENTING:
-        raise CasesError("只有实施中的个案才能办结。")
-    waiting = case.measures.filter(task__status=Task.Status.OPEN).count()
-    if waiting:
-        raise CasesError(f"还有 {waiting} 项救助措施未办结。")
+    _refuse_unless("close", case)
     _move(case, Case.Status.CLOSED, by)
     return case
 
@@ -298,8 +291,7 @@ def refuse_case(case, *, by, reason) -> Case:
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以决定不予救助。")
     case = lock(case)
-    if case.status in (*Case.FINAL, Case.Status.IMPLEMENTING):
-        raise CasesError(f"个案{case.get_status_display()}，不能再改为不予救助。")
+    _refuse_unless("refuse", case)
     reason = (reason or "").strip()
     if not reason:
         raise CasesError("请写明不予救助的理由。")

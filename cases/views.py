@@ -11,8 +11,6 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
-from duties.models import Task
-from meetings.models import AgendaItem
 from members.files import serve_stored_file
 from members.forms import form_errors
 from members.permissions import Role, role_required
@@ -95,6 +93,7 @@ def case_create(request):
 def _case_context(request, case, *, full: bool):
     user = request.user
     manage = perms.can_manage_cases(user)
+    actions, blocked = perms.case_offer(user, case)
     return {
         "case": case,
         "full": full,
@@ -106,21 +105,11 @@ def _case_context(request, case, *, full: bool):
         "files": case.files.all(),
         "access_log": case.access_log.select_related("user", "unit")[:50] if manage else None,
         "can_manage": manage,
-        "verification_form": VerificationForm()
-        if manage and case.status in (Case.Status.RECEIVED, Case.Status.VERIFYING)
-        else None,
-        "submit_form": SubmitForm() if manage and case.status == Case.Status.VERIFYING else None,
-        "refuse_form": RefuseForm()
-        if manage and case.status not in (*Case.FINAL, Case.Status.IMPLEMENTING)
-        else None,
-        "can_decide": manage
-        and case.status == Case.Status.SUBMITTED
-        and case.agenda_item is not None
-        and case.agenda_item.status == AgendaItem.Status.DELIBERATED,
-        "can_close": manage
-        and case.status == Case.Status.IMPLEMENTING
-        and not case.measures.filter(task__status=Task.Status.OPEN).exists(),
-        "outstanding": case.verifications.filter(answered_at__isnull=True).count(),
+        "actions": actions,
+        "blocked": blocked,
+        "verification_form": VerificationForm() if "verify" in actions else None,
+        "submit_form": SubmitForm() if "submit" in actions else None,
+        "refuse_form": RefuseForm() if "refuse" in actions else None,
     }
 
 

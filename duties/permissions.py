@@ -6,7 +6,17 @@ anything else is 404, so nobody learns what another unit is asked to do.
 
 from django.http import Http404
 
-from members.permissions import Role, has_role, is_office
+from members.permissions import (
+    Role,
+    Rule,
+    allowed_actions,
+    has_role,
+    is_office,
+    offered,
+    office,
+    state_refusal,
+)
+from members.permissions import refusal as _refusal
 
 from .models import Escalation, Extension, FeedbackFile, Task, TaskUnit
 
@@ -45,14 +55,92 @@ def get_feedback_file_for_user(user, task_pk, pk) -> FeedbackFile:
 
 
 def part_for(user, task) -> TaskUnit | None:
-    """The user's unit's part in the task, if the user is that unit's liaison."""
+    """The user's unit's part in the task, if the user is that unit's liaison.
+
+    Asked once per task object and user (the task page's rules ask several times)."""
     if not has_role(user, Role.LIAISON) or user.unit_id is None:
         return None
-    return task.units.filter(unit_id=user.unit_id).first()
+    cache = task.__dict__.setdefault("_part_for", {})
+    if user.pk not in cache:
+        cache[user.pk] = task.units.filter(unit_id=user.unit_id).select_related("unit").first()
+    return cache[user.pk]
 
 
 def can_manage_tasks(user) -> bool:
     return is_office(user)
+
+
+def _has_part(user, task) -> bool:
+    return part_for(user, task) is not None
+
+
+def _leads(user, task) -> bool:
+    part = part_for(user, task)
+    return part is not None and part.role == TaskUnit.Role.LEAD
+
+
+def _part_finished(task, user) -> str:
+    part = part_for(user, task)
+    if part.done_at:
+        return "本单位已确认完成。"
+    if not task.feedback.filter(unit_id=part.unit_id).exists():
+        return "请先填报本单位的进展反馈，再确认完成。"
+    return ""
+
+
+def _parts_open(task, user=None) -> str:
+    waiting = [
+        p.unit.name
+        for p in task.units.select_related("unit").filter(
+            role=TaskUnit.Role.RESPONSIBLE, done_at__isnull=True
+        )
+    ]
+    return f"还有责任单位未完成：{'、'.join(waiting)}。" if waiting else ""
+
+
+def _extension_pending(task, user=None) -> str:
+    if task.extensions.filter(status=Extension.Status.PENDING).exists():
+        return "该事项已有待审批的延期申请。"
+    return ""
+
+
+def _nothing_pending(task, user=None) -> str:
+    return "" if _extension_pending(task) else "没有待审批的延期申请。"
+
+
+_OPEN = (Task.Status.OPEN,)
+_CLOSED = "该事项{status}，不能再办理。"
+
+# Each task action (see members.permissions.Rule): the task page offers exactly these, the
+# services refuse with these messages.
+TASK_ACTIONS = {
+    "feedback": Rule(_has_part, _OPEN, _CLOSED),
+    "part-done": Rule(_has_part, _OPEN, _CLOSED, _part_finished),
+    "complete": Rule(_leads, _OPEN, _CLOSED, _parts_open),
+    "extension": Rule(_has_part, _OPEN, _CLOSED, _extension_pending),
+    "close": Rule(office, _OPEN, _CLOSED),
+    "escalate": Rule(office, _OPEN, _CLOSED),
+    "decide-extension": Rule(office, _OPEN, _CLOSED, _nothing_pending),
+}
+
+# Reasons the task page shows where a unit would expect a button.
+_HINTED = ("part-done", "complete", "extension")
+
+
+def task_refusal(action: str, task: Task, user=None) -> str:
+    return _refusal(TASK_ACTIONS, action, task, user)
+
+
+def task_state_refusal(action: str, task: Task) -> str:
+    return state_refusal(TASK_ACTIONS, action, task)
+
+
+def task_actions(user, task: Task) -> frozenset[str]:
+    return allowed_actions(TASK_ACTIONS, user, task)
+
+
+def task_offer(user, task: Task) -> tuple[frozenset[str], dict[str, str]]:
+    return offered(TASK_ACTIONS, user, task, hinted=_HINTED)
 
 
 def escalations_for_user(user):

@@ -21,10 +21,17 @@ class DutiesError(Exception):
     """A change that is not allowed; str(e) is the Chinese message the user sees."""
 
 
-def _open_task(task) -> Task:
+def _refuse_unless(action: str, task: Task, by) -> None:
+    """Refuse what duties.permissions.TASK_ACTIONS does not allow now."""
+    if why := perms.task_refusal(action, task, by):
+        raise DutiesError(why)
+
+
+def _open_task(task, action: str) -> Task:
+    """The task locked; refused first if its status does not allow `action` (a closed task)."""
     task = lock(task)
-    if task.is_closed:
-        raise DutiesError(f"该事项{task.get_status_display()}，不能再办理。")
+    if why := perms.task_state_refusal(action, task):
+        raise DutiesError(why)
     return task
 
 
@@ -74,8 +81,9 @@ def create_task(
 @transaction.atomic
 def add_feedback(task, *, by, text, date, files=()) -> Feedback:
     """进展反馈 of the liaison's own unit."""
-    task = _open_task(task)
+    task = _open_task(task, "feedback")
     part = _own_part(task, by)
+    _refuse_unless("feedback", task, by)
     text = (text or "").strip()
     if not text:
         raise DutiesError("请填写进展情况。")
@@ -97,12 +105,9 @@ def add_feedback(task, *, by, text, date, files=()) -> Feedback:
 @transaction.atomic
 def mark_part_done(task, *, by) -> TaskUnit:
     """The unit says its own part is done (after reporting what it did)."""
-    task = _open_task(task)
+    task = _open_task(task, "part-done")
     part = _own_part(task, by)
-    if part.done_at:
-        raise DutiesError("本单位已确认完成。")
-    if not task.feedback.filter(unit=part.unit).exists():
-        raise DutiesError("请先填报本单位的进展反馈，再确认完成。")
+    _refuse_unless("part-done", task, by)
     part.done_at, part.done_by = timezone.now(), by
     part.save(update_fields=["done_at", "done_by"])
     return part
@@ -111,18 +116,11 @@ def mark_part_done(task, *, by) -> TaskUnit:
 @transaction.atomic
 def complete_task(task, *, by) -> Task:
     """办结 by the lead unit, once every responsible unit has finished its part."""
-    task = _open_task(task)
+    task = _open_task(task, "complete")
     part = _own_part(task, by)
     if part.role != TaskUnit.Role.LEAD:
         raise DutiesError("只有牵头单位可以办结。")
-    waiting = [
-        p.unit.name
-        for p in task.units.select_related("unit").filter(
-            role=TaskUnit.Role.RESPONSIBLE, done_at__isnull=True
-        )
-    ]
-    if waiting:
-        raise DutiesError(f"还有责任单位未完成：{'、'.join(waiting)}。")
+    _refuse_unless("complete", task, by)
     now = timezone.now()
     if not part.done_at:
         part.done_at, part.done_by = now, by
@@ -137,7 +135,8 @@ def close_task(task, *, by, reason) -> Task:
     """The office closes a task with a reason (销号), whatever the units' parts."""
     if not perms.can_manage_tasks(by):
         raise DutiesError("只有办公室可以销号。")
-    task = _open_task(task)
+    task = lock(task)
+    _refuse_unless("close", task, by)
     reason = (reason or "").strip()
     if not reason:
         raise DutiesError("请写明销号理由。")
@@ -149,8 +148,9 @@ def close_task(task, *, by, reason) -> Task:
 
 @transaction.atomic
 def request_extension(task, *, by, new_deadline, reason) -> Extension:
-    task = _open_task(task)
+    task = _open_task(task, "extension")
     part = _own_part(task, by)
+    _refuse_unless("extension", task, by)
     reason = (reason or "").strip()
     if not reason:
         raise DutiesError("请写明延期理由。")
@@ -158,8 +158,6 @@ def request_extension(task, *, by, new_deadline, reason) -> Extension:
         raise DutiesError("请填写申请延至的日期。")
     if new_deadline <= timezone.localdate() or (task.deadline and new_deadline <= task.deadline):
         raise DutiesError("申请延至的日期须晚于今天和现有时限。")
-    if task.extensions.filter(status=Extension.Status.PENDING).exists():
-        raise DutiesError("该事项已有待审批的延期申请。")
     try:
         with transaction.atomic():
             return Extension.objects.create(
@@ -181,7 +179,8 @@ def decide_extension(extension, *, by, approve: bool, comment="") -> Extension:
     extension = lock(extension)
     if extension.status != Extension.Status.PENDING:
         raise DutiesError(f"该申请{extension.get_status_display()}，不能再审批。")
-    task = _open_task(extension.task)
+    task = lock(extension.task)
+    _refuse_unless("decide-extension", task, by)
     comment = (comment or "").strip()
     if not approve and not comment:
         raise DutiesError("不同意延期时请写明理由。")
@@ -211,7 +210,8 @@ def escalate(
     """通报 / 约谈 / 挂牌督办 against a unit for a task, numbered within its level and year."""
     if not perms.can_manage_tasks(by):
         raise DutiesError("只有办公室可以通报、约谈或挂牌督办。")
-    task = _open_task(task)
+    task = lock(task)
+    _refuse_unless("escalate", task, by)
     if unit is None or not task.units.filter(unit=unit).exists():
         raise DutiesError("只能对承办该事项的单位督办。")
     if level not in Escalation.Level.values:

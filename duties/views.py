@@ -28,7 +28,7 @@ from .forms import (
     TaskFilterForm,
     TaskForm,
 )
-from .models import Duty, Light, Task, TaskUnit
+from .models import Duty, Light, Task
 
 
 @role_required()
@@ -154,9 +154,8 @@ def task_detail(request, pk):
     task = perms.get_task_for_user(request.user, pk)
     user = request.user
     part = perms.part_for(user, task)
-    manage = perms.can_manage_tasks(user)
+    actions, blocked = perms.task_offer(user, task)
     today = timezone.localdate()
-    open_ = not task.is_closed
     return render(
         request,
         "duties/task_detail.html",
@@ -168,15 +167,17 @@ def task_detail(request, pk):
             "extensions": task.extensions.select_related("unit", "requested_by", "decided_by"),
             "escalations": task.escalations.select_related("unit").order_by("date", "pk"),
             "part": part,
-            "feedback_form": FeedbackForm(initial={"date": today}) if part and open_ else None,
-            "extension_form": ExtensionForm() if part and open_ else None,
-            "can_finish_part": part and open_ and not part.done_at,
-            "can_complete": part and open_ and part.role == TaskUnit.Role.LEAD,
-            "close_form": CloseTaskForm() if manage and open_ else None,
-            "escalation_form": EscalationForm(task=task, initial={"date": today})
-            if manage and open_
+            "actions": actions,
+            "blocked": blocked,
+            "feedback_form": FeedbackForm(initial={"date": today})
+            if "feedback" in actions
             else None,
-            "decide_form": DecideExtensionForm() if manage and open_ else None,
+            "extension_form": ExtensionForm() if "extension" in actions else None,
+            "close_form": CloseTaskForm() if "close" in actions else None,
+            "escalation_form": EscalationForm(task=task, initial={"date": today})
+            if "escalate" in actions
+            else None,
+            "decide_form": DecideExtensionForm() if "decide-extension" in actions else None,
         },
     )
 

@@ -11,11 +11,11 @@ from members.permissions import (
     Role,
     Rule,
     allowed_actions,
-    blocked_actions,
     has_role,
     is_leader,
     is_office,
     leader,
+    offered,
     office,
     refusal,
 )
@@ -119,26 +119,26 @@ def can_give_opinion(user, meeting: Meeting) -> bool:
     )
 
 
-def _not_started(meeting: Meeting) -> str:
+def _not_started(meeting: Meeting, user=None) -> str:
     if not meeting.is_written and meeting.starts_at > timezone.now():
         return "会议开始后才能标记为已召开。"
     return ""
 
 
-def _without_agenda(meeting: Meeting) -> str:
+def _without_agenda(meeting: Meeting, user=None) -> str:
     return "" if meeting.agenda_items.exists() else "会议还没有议题，请先把已受理的议题列入议程。"
 
 
-def _has_minutes(meeting: Meeting) -> str:
+def _has_minutes(meeting: Meeting, user=None) -> str:
     # The reverse one-to-one caches its answer (also "none"), so the page asks only once.
     return "这次会议已有纪要。" if hasattr(meeting, "minutes") else ""
 
 
-def _no_roll(meeting: Meeting) -> str:
+def _no_roll(meeting: Meeting, user=None) -> str:
     return "书面审议不登记出席情况。" if meeting.is_written else ""
 
 
-def _no_observers(meeting: Meeting) -> str:
+def _no_observers(meeting: Meeting, user=None) -> str:
     return "书面审议没有列席人员。" if meeting.is_written else ""
 
 
@@ -146,7 +146,7 @@ def _gives_opinion(user, meeting: Meeting) -> bool:
     return meeting.is_written and can_give_opinion(user, meeting)
 
 
-def _past_deadline(meeting: Meeting) -> str:
+def _past_deadline(meeting: Meeting, user=None) -> str:
     if not meeting.is_written:
         return "只有书面审议需要填报意见。"
     if meeting.opinion_deadline and meeting.opinion_deadline < timezone.now():
@@ -193,8 +193,9 @@ def meeting_actions(user, meeting: Meeting) -> frozenset[str]:
 _HINTED = ("notify", "hold", "opinion")
 
 
-def meeting_blocked(user, meeting: Meeting) -> dict[str, str]:
-    return blocked_actions(MEETING_ACTIONS, user, meeting, only=_HINTED)
+def meeting_offer(user, meeting: Meeting) -> tuple[frozenset[str], dict[str, str]]:
+    """What the meeting page offers, and why some expected buttons are not there yet."""
+    return offered(MEETING_ACTIONS, user, meeting, hinted=_HINTED)
 
 
 # --- minutes ------------------------------------------------------------------------------------

@@ -294,6 +294,7 @@ def meeting_detail(request, pk):
     if minutes and not perms.minutes_for_user(user).filter(pk=minutes.pk).exists():
         minutes = None
     own_opinion = opinions.get(user.unit_id) if user.unit_id else None
+    actions, blocked = perms.meeting_offer(user, meeting)
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -306,8 +307,8 @@ def meeting_detail(request, pk):
             "attendances": meeting.attendances.all(),
             "minutes": minutes,
             "can_manage": perms.can_manage_meetings(user),
-            "actions": perms.meeting_actions(user, meeting),
-            "blocked": perms.meeting_blocked(user, meeting),
+            "actions": actions,
+            "blocked": blocked,
             "own_opinion": own_opinion,
             "opinion_form": OpinionForm(
                 initial={"choice": own_opinion.choice, "text": own_opinion.text}

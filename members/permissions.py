@@ -64,45 +64,48 @@ class Rule(NamedTuple):
 
     `role(user, obj)` says who. `states` are the statuses in which the action belongs at all; in
     any other the page shows nothing and the service refuses with `message` ({status} is the
-    object's status label). `blocker(obj)` says why an action that belongs cannot be taken yet
-    ("" when it can): the page shows that line in place of a button that could only fail.
+    object's status label). `blocker(obj, user)` says why an action that belongs cannot be taken
+    yet ("" when it can): the page may show that line in place of a button that could only fail.
     """
 
     role: Callable[[Any, Any], bool]
     states: tuple
     message: str = "当前状态（{status}）不能进行此操作。"
-    blocker: Callable[[Any], str] | None = None
+    blocker: Callable[[Any, Any], str] | None = None
 
 
-def refusal(rules: dict[str, Rule], action: str, obj) -> str:
-    """Why the object's state refuses `action` now ("" when it allows it)."""
+def state_refusal(rules: dict[str, Rule], action: str, obj) -> str:
+    """Why the object's status refuses `action` ("" when the action belongs to it)."""
     rule = rules[action]
     if obj.status not in rule.states:
         return rule.message.format(status=obj.get_status_display())
-    return rule.blocker(obj) if rule.blocker else ""
+    return ""
+
+
+def refusal(rules: dict[str, Rule], action: str, obj, user=None) -> str:
+    """Why the object's state refuses `action` now ("" when it allows it)."""
+    rule = rules[action]
+    return state_refusal(rules, action, obj) or (rule.blocker(obj, user) if rule.blocker else "")
+
+
+def offered(rules: dict[str, Rule], user, obj, *, hinted=()) -> tuple[frozenset[str], dict]:
+    """(the actions `user` may take on `obj` now, {action: reason} for those of `hinted` that
+    the user could take in this state but not yet). Each predicate is asked once."""
+    allowed, reasons = set(), {}
+    for action, rule in rules.items():
+        if obj.status not in rule.states or not rule.role(user, obj):
+            continue
+        why = rule.blocker(obj, user) if rule.blocker else ""
+        if not why:
+            allowed.add(action)
+        elif action in hinted:
+            reasons[action] = why
+    return frozenset(allowed), reasons
 
 
 def allowed_actions(rules: dict[str, Rule], user, obj) -> frozenset[str]:
     """The actions `user` may take on `obj` now: what its page offers."""
-    return frozenset(
-        action
-        for action, rule in rules.items()
-        if rule.role(user, obj) and not refusal(rules, action, obj)
-    )
-
-
-def blocked_actions(rules: dict[str, Rule], user, obj, only=None) -> dict[str, str]:
-    """Actions (of `only`, default all) the user could take in this state but not yet, with the
-    reason the page shows."""
-    return {
-        action: reason
-        for action, rule in rules.items()
-        if (only is None or action in only)
-        and rule.blocker
-        and obj.status in rule.states
-        and rule.role(user, obj)
-        and (reason := rule.blocker(obj))
-    }
+    return offered(rules, user, obj)[0]
 
 
 def can_record_succession(user) -> bool:

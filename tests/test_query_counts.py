@@ -278,4 +278,4 @@ def test_a_case_page(client, office, rows):
             case, by=office, unit=units[i % len(units)], subject="户籍、车辆"
         )
     client.force_login(office)
-    assert count(client, case.get_absolute_url()) == 16
+    assert count(client, case.get_absolute_url()) == 15
