@@ -89,6 +89,8 @@ TEMPLATES = [
                 "members.context_processors.roles",
                 "jiuzhu.context_processors.navigation",
             ],
+            # {% form_token %} (members/idempotency.py) needs no {% load %}, like {% csrf_token %}.
+            "builtins": ["members.templatetags.form_token"],
         },
     },
 ]
