@@ -185,6 +185,7 @@ def case_submit(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def case_start(request, pk):
     case = perms.get_case_for_user(request.user, pk)
     try:

@@ -676,6 +676,7 @@ def minutes_withdraw(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def minutes_issue(request, pk):
     minutes = perms.get_minutes_for_user(request.user, pk)
     try:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib import messages
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
@@ -451,3 +452,24 @@ def test_every_form_posting_to_a_protected_view_carries_a_token(people):
         "meeting-opinion",
         "verification-detail",
     }, protected
+
+
+def test_issuing_twice_from_one_page_issues_once_and_shows_the_first_result(people):
+    from meetings.models import Distribution, Minutes
+    from tests.factories import approved_minutes
+
+    leader = make_user("leader", Role.LEADER, "旗人民政府")
+    minutes = approved_minutes(people["office"], leader, people["liaison"])
+    client = Client()
+    client.force_login(people["office"])
+    page = f"/meetings/minutes/{minutes.pk}/"
+    action = f"/meetings/minutes/{minutes.pk}/issue/"
+    body = _form(client, page, action)
+    assert client.post(action, body).status_code == 302
+    distributed = Distribution.objects.filter(minutes=minutes).count()
+    again = client.post(action, body, follow=True)
+    shown = list(again.context["messages"])
+    assert REPLAYED in [m.message for m in shown]
+    assert not [m for m in shown if m.level >= messages.ERROR]  # no "已印发，不能再印发"
+    assert Minutes.objects.get(pk=minutes.pk).number == 1
+    assert Distribution.objects.filter(minutes=minutes).count() == distributed
