@@ -16,6 +16,7 @@ import dj_database_url
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+os.environ.setdefault("JIUZHU_ADMIN_NETWORKS", "127.0.0.0/8")  # the admin page is measured too
 
 from jiuzhu.settings.prod import *  # noqa: E402, F403
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from meetings.models import Meeting
 from members.files import ALLOWED_LABEL
 from members.forms import MaterialsField
+from members.idempotency import TokenFormMixin
 from members.models import Unit
 
 from .identity import InvalidID, validate_id, validate_phone
@@ -29,7 +30,7 @@ class IDNumberField(forms.CharField):
             raise ValidationError(str(e)) from e
 
 
-class CaseForm(forms.Form):
+class CaseForm(TokenFormMixin, forms.Form):
     applicant = forms.CharField(
         label="申请人姓名", max_length=30, error_messages={"required": "请填写申请人姓名。"}
     )
@@ -103,7 +104,7 @@ class MemberForm(forms.Form):
 MemberFormSet = forms.formset_factory(MemberForm, extra=6, max_num=20)
 
 
-class VerificationForm(forms.Form):
+class VerificationForm(TokenFormMixin, forms.Form):
     unit = forms.ModelChoiceField(
         label="核对单位",
         queryset=Unit.objects.filter(active=True),
@@ -121,7 +122,7 @@ class VerificationForm(forms.Form):
     )
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(TokenFormMixin, forms.Form):
     answer = forms.CharField(
         label="核对结果",
         widget=forms.Textarea(attrs={"rows": 3}),

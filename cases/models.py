@@ -198,6 +198,15 @@ class Verification(models.Model):
                 fields=["unit"], condition=Q(answered_at__isnull=True), name="verification_waiting"
             ),
         ]
+        constraints = [
+            # The same check asked twice of one unit while the first is unanswered (issue 17).
+            models.UniqueConstraint(
+                fields=["case", "unit", "subject"],
+                condition=Q(answered_at__isnull=True),
+                name="verification_one_open_per_subject",
+                violation_error_message="已向该单位发出同一事项的核对请求，尚未答复。",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.case.number_label} {self.unit} {self.subject}"

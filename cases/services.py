@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from duties import services as duties_services
@@ -161,9 +161,20 @@ def request_verification(case, *, by, unit, subject, question="") -> Verificatio
     subject = (subject or "").strip()
     if not subject:
         raise CasesError("请填写核对事项。")
-    verification = Verification.objects.create(
-        case=case, unit=unit, subject=subject, question=(question or "").strip(), requested_by=by
-    )
+    duplicate = f"已向{unit.name}发出“{subject}”的核对请求，尚未答复；请等待答复，不要重复发出。"
+    if case.verifications.filter(unit=unit, subject=subject, answered_at__isnull=True).exists():
+        raise CasesError(duplicate)
+    try:
+        with transaction.atomic():  # the partial unique constraint, should the check be raced
+            verification = Verification.objects.create(
+                case=case,
+                unit=unit,
+                subject=subject,
+                question=(question or "").strip(),
+                requested_by=by,
+            )
+    except IntegrityError as e:
+        raise CasesError(duplicate) from e
     if case.status == Case.Status.RECEIVED:
         _move(case, Case.Status.VERIFYING, by, f"请{unit.name}核对{subject}")
     return verification

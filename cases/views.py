@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from members.files import serve_stored_file
 from members.forms import form_errors
+from members.idempotency import once
 from members.permissions import Role, role_required
 from members.selectors import count_of
 from members.xlsx import XLSX, workbook
@@ -56,6 +57,7 @@ def case_list(request):
 
 
 @role_required(Role.OFFICE, Role.LIAISON)
+@once
 def case_create(request):
     user = request.user
     if not perms.can_register(user):
@@ -136,6 +138,7 @@ def case_full(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def case_verify(request, pk):
     case = perms.get_case_for_user(request.user, pk)
     form = VerificationForm(request.POST)
@@ -153,6 +156,7 @@ def case_verify(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def case_submit(request, pk):
     case = perms.get_case_for_user(request.user, pk)
     form = SubmitForm(request.POST)
@@ -170,6 +174,7 @@ def case_submit(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def case_start(request, pk):
     case = perms.get_case_for_user(request.user, pk)
     try:
@@ -212,6 +217,7 @@ def case_refuse(request, pk):
 
 
 @role_required(Role.OFFICE)
+@once
 def case_decide(request, pk):
     case = perms.get_case_for_user(request.user, pk)
     formset = MeasureFormSet(request.POST or None, prefix="x")
@@ -260,6 +266,7 @@ def verification_list(request):
 
 
 @role_required()
+@once
 def verification_detail(request, pk):
     verification = perms.get_verification_for_user(request.user, pk)
     form = AnswerForm(request.POST or None, initial={"answer": verification.answer})

@@ -2,6 +2,7 @@ from django import forms
 
 from members.files import ALLOWED_LABEL
 from members.forms import MaterialsField
+from members.idempotency import TokenFormMixin
 from members.models import Unit
 
 from .models import Escalation, Light, Task
@@ -54,7 +55,7 @@ class TaskFilterForm(forms.Form):
             self.fields["unit"].queryset = units
 
 
-class TaskForm(forms.Form):
+class TaskForm(TokenFormMixin, forms.Form):
     title = forms.CharField(
         label="督办事项",
         max_length=500,
@@ -81,7 +82,7 @@ class TaskForm(forms.Form):
     )
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(TokenFormMixin, forms.Form):
     text = forms.CharField(
         label="进展情况",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -96,7 +97,7 @@ class FeedbackForm(forms.Form):
     files = MaterialsField(label="附件", help_text=f"可多选；{ALLOWED_LABEL}，每个不超过 20 MB。")
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(TokenFormMixin, forms.Form):
     new_deadline = forms.DateField(
         label="申请延至",
         widget=DATE,
@@ -122,7 +123,7 @@ class DecideExtensionForm(forms.Form):
     )
 
 
-class CloseTaskForm(forms.Form):
+class CloseTaskForm(TokenFormMixin, forms.Form):
     reason = forms.CharField(
         label="销号理由",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -131,7 +132,7 @@ class CloseTaskForm(forms.Form):
     )
 
 
-class EscalationForm(forms.Form):
+class EscalationForm(TokenFormMixin, forms.Form):
     unit = forms.ModelChoiceField(
         label="被督办单位",
         queryset=Unit.objects.none(),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from members.files import serve_stored_file
 from members.forms import form_errors
+from members.idempotency import once
 from members.models import Liaison, Seat, Tenure, Unit
 from members.permissions import Role, role_required
 from members.xlsx import XLSX
@@ -133,6 +134,7 @@ def task_export(request):
 
 
 @role_required(Role.OFFICE)
+@once
 def task_create(request):
     form = TaskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -184,6 +186,7 @@ def task_detail(request, pk):
 
 @role_required(Role.LIAISON)
 @require_POST
+@once
 def task_feedback(request, pk):
     task = perms.get_task_for_user(request.user, pk)
     form = FeedbackForm(request.POST, request.FILES)
@@ -227,6 +230,7 @@ def task_complete(request, pk):
 
 @role_required(Role.LIAISON)
 @require_POST
+@once
 def task_extension(request, pk):
     task = perms.get_task_for_user(request.user, pk)
     form = ExtensionForm(request.POST, request.FILES)
@@ -244,6 +248,7 @@ def task_extension(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def task_close(request, pk):
     task = perms.get_task_for_user(request.user, pk)
     form = CloseTaskForm(request.POST, request.FILES)
@@ -261,6 +266,7 @@ def task_close(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def task_escalate(request, pk):
     task = perms.get_task_for_user(request.user, pk)
     form = EscalationForm(request.POST, task=task)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,7 +17,8 @@ urlpatterns = [
     path("duties/", include("duties.urls")),
     path("meetings/", include("meetings.urls")),
     path("cases/", include("cases.urls")),
-    path("admin/", admin.site.urls),
+    # JIUZHU_ADMIN_PATH; jiuzhu.middleware.AdminNetworkMiddleware decides who reaches it.
+    path(settings.ADMIN_PATH, admin.site.urls),
 ]
 
 handler403 = "jiuzhu.views.permission_denied"

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from duties.models import Duty
 from members.files import ALLOWED_LABEL
 from members.forms import MaterialsField
+from members.idempotency import TokenFormMixin
 from members.models import Seat, Unit
 
 from . import privacy
@@ -42,7 +43,7 @@ class ConfirmPersonalDataMixin:
         return self.cleaned_data.get("confirm_personal") or []
 
 
-class AgendaItemForm(ConfirmPersonalDataMixin, forms.Form):
+class AgendaItemForm(TokenFormMixin, ConfirmPersonalDataMixin, forms.Form):
     title = forms.CharField(
         label="议题名称", max_length=200, error_messages={"required": "请填写议题名称。"}
     )
@@ -102,7 +103,7 @@ class ScheduleForm(forms.Form):
         self.fields["meeting"].label_from_instance = lambda m: m.label
 
 
-class MeetingForm(ConfirmPersonalDataMixin, forms.Form):
+class MeetingForm(TokenFormMixin, ConfirmPersonalDataMixin, forms.Form):
     kind = forms.ChoiceField(label="会议类型", choices=Meeting.Kind.choices)
     title = forms.CharField(
         label="会议名称", max_length=200, error_messages={"required": "请填写会议名称。"}
@@ -168,7 +169,7 @@ class ObserverForm(forms.Form):
     )
 
 
-class OpinionForm(forms.Form):
+class OpinionForm(TokenFormMixin, forms.Form):
     choice = forms.ChoiceField(
         label="本单位意见",
         choices=Opinion.Choice.choices,
@@ -180,7 +181,7 @@ class OpinionForm(forms.Form):
     )
 
 
-class MinutesForm(ConfirmPersonalDataMixin, forms.Form):
+class MinutesForm(TokenFormMixin, ConfirmPersonalDataMixin, forms.Form):
     summary = forms.CharField(
         label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
     )

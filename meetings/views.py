@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from members.files import serve_stored_file
 from members.forms import form_errors
+from members.idempotency import once
 from members.permissions import Role, role_required
 from members.selectors import count_of
 from members.xlsx import XLSX, workbook
@@ -66,6 +67,7 @@ def item_list(request):
 
 
 @role_required(Role.LIAISON)
+@once
 def item_create(request):
     if not perms.can_submit_item(request.user):
         raise PermissionDenied("您的账号没有所属单位，不能提交议题。")
@@ -110,6 +112,7 @@ def item_detail(request, pk):
 
 
 @role_required(Role.LIAISON)
+@once
 def item_edit(request, pk):
     item = perms.get_item_for_user(request.user, pk)
     if not perms.can_edit_item(request.user, item):
@@ -244,6 +247,7 @@ def _meeting_data(form) -> services.MeetingData:
 
 
 @role_required(Role.OFFICE)
+@once
 def meeting_create(request):
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -258,6 +262,7 @@ def meeting_create(request):
 
 
 @role_required(Role.OFFICE)
+@once
 def meeting_edit(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
     initial = {
@@ -440,6 +445,7 @@ def meeting_attendance(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def meeting_observer(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
     form = ObserverForm(request.POST)
@@ -457,6 +463,7 @@ def meeting_observer(request, pk):
 
 @role_required(Role.LIAISON)
 @require_POST
+@once
 def meeting_opinion(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
     form = OpinionForm(request.POST)
@@ -474,6 +481,7 @@ def meeting_opinion(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def minutes_create(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
     try:
@@ -542,6 +550,7 @@ def minutes_detail(request, pk):
 
 
 @role_required(Role.OFFICE)
+@once
 def minutes_edit(request, pk):
     minutes = perms.get_minutes_for_user(request.user, pk)
     if not minutes.is_editable:
@@ -662,6 +671,7 @@ def minutes_withdraw(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def minutes_issue(request, pk):
     minutes = perms.get_minutes_for_user(request.user, pk)
     try:

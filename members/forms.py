@@ -1,6 +1,7 @@
 from django import forms
 
 from .files import check_upload
+from .idempotency import TokenFormMixin
 from .models import SUCCESSION_BASIS
 
 
@@ -13,7 +14,7 @@ class RosterDateForm(forms.Form):
     )
 
 
-class SuccessionForm(forms.Form):
+class SuccessionForm(TokenFormMixin, forms.Form):
     name = forms.CharField(
         label="继任者姓名",
         max_length=30,

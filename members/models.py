@@ -310,3 +310,29 @@ class Step(models.Model):
 
     def __str__(self):
         return f"{self.label} {self.by} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """A form's one-time token, spent by the submission that succeeded (members/idempotency.py).
+
+    The unique constraint on (user, token) is what decides a race of double submissions: the
+    second INSERT waits for the first transaction and then fails, so exactly one runs the view.
+    """
+
+    user = models.ForeignKey(
+        "members.User", verbose_name="提交人", on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.UUIDField("表单令牌")
+    path = models.CharField("提交地址", max_length=300)
+    result_url = models.CharField("提交结果", max_length=300, blank=True)
+    created = models.DateTimeField("提交时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "表单提交记录"
+        verbose_name_plural = "表单提交记录"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="idempotency_key_once_per_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.path} {self.created:%Y-%m-%d %H:%M}"

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import services
 from .forms import RosterDateForm, SuccessionForm
+from .idempotency import once
 from .models import Seat
 from .permissions import Role, role_required
 from .selectors import roster_on
@@ -38,6 +39,7 @@ def seat_detail(request, pk):
 
 
 @role_required(Role.OFFICE)
+@once
 def seat_succession(request, pk):
     seat = get_object_or_404(Seat.objects.select_related("unit"), pk=pk)
     current = seat.current_tenure

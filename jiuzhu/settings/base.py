@@ -1,10 +1,12 @@
 """Settings shared by every environment; dev.py, test.py and prod.py start from here."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -19,6 +21,17 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or CIDRs, e.g. 10.12.0.0/16,192.168.3.7; empty → []."""
+    value = env(name) or ""
+    try:
+        return [
+            ipaddress.ip_network(n.strip(), strict=False) for n in value.split(",") if n.strip()
+        ]
+    except ValueError as e:
+        raise ImproperlyConfigured(f"环境变量 {name} 不是以逗号分隔的 IP 地址或网段：{e}") from e
 
 
 INSTALLED_APPS = [
@@ -47,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The Django admin answers only from ADMIN_NETWORKS (404 elsewhere, and when it is off).
+    "jiuzhu.middleware.AdminNetworkMiddleware",
     # Every page needs login unless its view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -72,6 +87,18 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "members.permissions.throttle_username"
 
+# The Django admin (system administrators, IT): where it lives and who may reach it.
+# JIUZHU_ADMIN_PATH moves it off the guessable /admin/ (e.g. "xitong-7f3k/").
+ADMIN_PATH = (env("JIUZHU_ADMIN_PATH") or "admin/").strip().strip("/") + "/"
+if ADMIN_PATH == "/":
+    raise ImproperlyConfigured("JIUZHU_ADMIN_PATH 不能为空。")
+# None: no network check (development, tests). prod.py sets the staff networks from
+# JIUZHU_ADMIN_NETWORKS; an empty list there turns the admin off (every admin URL is a 404).
+ADMIN_NETWORKS = None
+# The reverse proxies (CIDRs) whose X-Forwarded-For is believed when the admin checks a client's
+# address. Empty (the default): REMOTE_ADDR only — a header any client can send proves nothing.
+TRUSTED_PROXIES = env_networks("JIUZHU_TRUSTED_PROXIES")
+
 ROOT_URLCONF = "jiuzhu.urls"
 WSGI_APPLICATION = "jiuzhu.wsgi.application"
 
@@ -89,6 +116,8 @@ TEMPLATES = [
                 "members.context_processors.roles",
                 "jiuzhu.context_processors.navigation",
             ],
+            # {% form_token %} (members/idempotency.py) needs no {% load %}, like {% csrf_token %}.
+            "builtins": ["members.templatetags.form_token"],
         },
     },
 ]

@@ -3,13 +3,15 @@
 Required environment:
   DJANGO_SECRET_KEY       a long random string
   DJANGO_ALLOWED_HOSTS    comma-separated host names, e.g. jiuzhu.yjhl.gov.cn,10.1.2.3
-Optional: DATABASE_URL, JIUZHU_MEDIA_ROOT, DJANGO_CSRF_TRUSTED_ORIGINS (comma-separated).
+Optional: DATABASE_URL, JIUZHU_MEDIA_ROOT, DJANGO_CSRF_TRUSTED_ORIGINS (comma-separated),
+JIUZHU_ADMIN_PATH, JIUZHU_ADMIN_NETWORKS (the Django admin is off without it),
+JIUZHU_TRUSTED_PROXIES.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, STORAGES, env
+from .base import MIDDLEWARE, STORAGES, env, env_networks
 
 DEBUG = False
 
@@ -26,6 +28,10 @@ ALLOWED_HOSTS = [h.strip() for h in _required("DJANGO_ALLOWED_HOSTS").split(",")
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in (env("DJANGO_CSRF_TRUSTED_ORIGINS") or "").split(",") if o.strip()
 ]
+
+# The Django admin answers only to the staff networks listed here (comma-separated CIDRs, e.g.
+# 10.12.30.0/24); unset or empty, the admin is off: every admin URL, its login included, is a 404.
+ADMIN_NETWORKS = env_networks("JIUZHU_ADMIN_NETWORKS")
 
 # WhiteNoise serves the collected static files (Bootstrap included) right after SecurityMiddleware.
 MIDDLEWARE = [*MIDDLEWARE]
