@@ -10,6 +10,7 @@ from meetings.models import AgendaItem
 from members.permissions import is_leader, is_office, role_required
 
 from . import dashboard
+from . import search as site_search
 
 
 class LoginView(auth_views.LoginView):
@@ -50,6 +51,34 @@ def home(request):
             "-submitted_at"
         )[:10]
     return render(request, "jiuzhu/home.html", context)
+
+
+@role_required()
+@require_safe
+def search(request):
+    """The navigation's search box: results grouped by kind, each only if the user may see it."""
+    query = request.GET.get("q", "")
+    error, groups, words = "", [], []
+    try:
+        words = site_search.parse(query)
+        groups = site_search.search(request.user, words)
+    except site_search.QueryError as e:
+        error = str(e)
+    response = render(
+        request,
+        "jiuzhu/search.html",
+        {
+            "query": query.strip()[: site_search.MAX_LENGTH],
+            "words": words,
+            "groups": groups,
+            "error": error,
+            "per_kind": site_search.PER_KIND,
+            "search_query": query.strip(),
+        },
+    )
+    # The office's results can name cases: keep them out of any cache, like the full record.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_not_required
