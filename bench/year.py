@@ -28,7 +28,7 @@ from duties.models import Duty, Escalation, Task, TaskUnit
 from meetings import services as meetings
 from meetings.models import AgendaItem, Attendance, Meeting
 from members import services as members
-from members.models import Seat, Unit, User
+from members.models import Person, Seat, Unit, User
 
 from . import words as w
 
@@ -137,6 +137,19 @@ class Year:
         return self.rng.choice(self.people.liaisons[unit_id])
 
     def name(self) -> str:
+        """An applicant's name that no official of the roster bears: the minutes list the
+        officials present, and issuance refuses minutes that name an applicant
+        (meetings/privacy.py), as it must."""
+        if self._officials is None:
+            self._officials = "\n".join(Person.objects.values_list("name", flat=True))
+        while True:
+            name = self._new_name()
+            if name not in self._officials:
+                return name
+
+    _officials: str | None = None
+
+    def _new_name(self) -> str:
         if self.rng.random() < 0.08:
             return self.rng.choice(w.MONGOLIAN_NAMES)
         rng = self.rng

@@ -29,6 +29,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 UNIT_TASKS_SHOWN = 10
+COMING_MEETINGS_SHOWN = 5
 
 
 @role_required()
@@ -45,6 +46,9 @@ def home(request):
         "show_silent_units": is_office(user),
     }
     if unit_id:
+        context["coming_meetings"] = list(
+            dashboard.coming_meetings(unit_id, timezone.now())[:COMING_MEETINGS_SHOWN]
+        )
         context["unit_tasks"] = list(dashboard.unit_tasks(unit_id, today)[: UNIT_TASKS_SHOWN + 1])
         context["unit_tasks_shown"] = UNIT_TASKS_SHOWN
         context["unit_items"] = AgendaItem.objects.filter(unit_id=unit_id).order_by(
