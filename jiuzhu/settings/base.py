@@ -89,6 +89,8 @@ TEMPLATES = [
                 "members.context_processors.roles",
                 "jiuzhu.context_processors.navigation",
             ],
+            # {{ unit|unit_short }} on every page: one short name per unit, the full one on hover.
+            "builtins": ["members.templatetags.members_tags"],
         },
     },
 ]
