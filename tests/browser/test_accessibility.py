@@ -10,6 +10,7 @@ from pathlib import Path
 import axe_playwright_python
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from cases.models import Case
 from duties.models import Task
@@ -96,3 +97,58 @@ def test_key_pages_have_no_serious_violation_at_desktop_width(page, live_server,
 def test_key_pages_have_no_serious_violation_on_a_phone(phone, live_server, demo):
     found = check_every_role(phone, live_server)
     assert not found, "\n".join(f"{v}\n    {', '.join(where[:4])}" for v, where in found.items())
+
+
+def tab_to(page, selector: str, limit: int = 80):
+    """Press Tab until the element `selector` (a CSS selector) has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} never got the focus by Tab")
+
+
+def test_a_liaison_reports_progress_by_keyboard_alone(page, live_server, charter):
+    import datetime
+
+    from duties import services as duties_services
+    from duties.models import Feedback
+    from members.models import Unit
+    from members.permissions import Role
+    from tests.factories import PASSWORD, make_user
+
+    make_user("liaison", Role.LIAISON, "旗民政局")
+    task = duties_services.create_task(
+        title="摸清城乡低保对象底数",
+        source=Task.Source.OFFICE,
+        lead_unit=Unit.objects.get(name="旗民政局"),
+        deadline=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    tab_to(page, "input[name=username]")
+    page.keyboard.type("liaison")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/")
+
+    # From the home page's list of the unit's tasks to the task, by Tab and Enter.
+    tab_to(page, f'a[href="{task.get_absolute_url()}"]')
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}{task.get_absolute_url()}")
+    tab_to(page, "textarea[name=text]")
+    page.keyboard.type("已完成全旗低保对象入户核查，共 1,203 户。")
+    tab_to(page, 'form[action$="/feedback/"] button[type=submit]')
+    page.keyboard.press("Enter")
+    page.get_by_text("进展反馈已提交。").wait_for()
+
+    feedback = Feedback.objects.get(task=task)
+    assert feedback.text == "已完成全旗低保对象入户核查，共 1,203 户。"
+    assert feedback.date == timezone.localdate()  # the date field kept its default
+    # The focus is visible where it lands: every focusable element shows an outline or a shadow.
+    tab_to(page, "#nav-q")
+    style = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.boxShadow]; }"
+    )
+    assert style[0] != "none" or style[1] != "none", style
