@@ -273,8 +273,9 @@ def _tasks(user, words):
             highlight(t.title, words),
             t.get_absolute_url(),
             highlight(t.source_label or t.get_source_display(), words),
-            t.deadline,
-            f"{t.lead_unit.short_name} · {t.get_status_display()}",
+            _local(t.created_at),
+            f"{t.lead_unit.short_name} · {t.get_status_display()}"
+            + (f" · 时限 {t.deadline:%Y-%m-%d}" if t.deadline else ""),
         ),
     )
 
