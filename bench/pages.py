@@ -237,6 +237,7 @@ def pick_pages(users) -> tuple[list[Page], dict]:
         .first()
     )
     ledger = reverse("duties:task-list")
+    search = reverse("search")
     pages = [
         Page("health", "健康检查 /healthz（上限）", "—", "/healthz", "baseline"),
         # The lightest signed-in page: the layout alone (navigation, user, roles) around a
@@ -263,6 +264,20 @@ def pick_pages(users) -> tuple[list[Page], dict]:
         Page("ledger-liaison", "督办台账 第一页", "liaison", ledger),
         Page("items", "议题列表", "office", reverse("meetings:item-list")),
         Page("cases", "个案列表", "office", reverse("cases:case-list")),
+        # The search box (issue 17): a two-character word (no trigram: every row is read), a
+        # longer one (the trigram indexes), two words, a unit's view, an ID number (office).
+        Page("search", "搜索“低保”", "office", f"{search}?{urlencode({'q': '低保'})}"),
+        Page(
+            "search-long",
+            "搜索“低保标准调整”",
+            "office",
+            f"{search}?{urlencode({'q': '低保标准调整'})}",
+        ),
+        Page(
+            "search-words", "搜索“取暖 补贴”", "office", f"{search}?{urlencode({'q': '取暖 补贴'})}"
+        ),
+        Page("search-liaison", "搜索“低保”", "liaison", f"{search}?{urlencode({'q': '低保'})}"),
+        Page("search-id", "搜索身份证号", "office", f"{search}?{urlencode({'q': case.id_number})}"),
         Page("case", "个案页", "office", case.get_absolute_url()),
         Page(
             "export",

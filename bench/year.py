@@ -22,13 +22,13 @@ from django.utils import timezone
 
 from cases import services as cases
 from cases.identity import make_id
-from cases.models import Case
+from cases.models import Case, HouseholdMember
 from duties import services as duties
 from duties.models import Duty, Escalation, Task, TaskUnit
 from meetings import services as meetings
 from meetings.models import AgendaItem, Attendance, Meeting
 from members import services as members
-from members.models import Seat, Unit, User
+from members.models import Person, Seat, Unit, User
 
 from . import words as w
 
@@ -136,7 +136,46 @@ class Year:
     def liaison(self, unit_id) -> User:
         return self.rng.choice(self.people.liaisons[unit_id])
 
+    # Names of officials (successors, delegates, observers) and of the people in cases are kept
+    # apart: the minutes list the officials present, and issuance refuses minutes whose text
+    # holds the name of anyone in any case (meetings/privacy.py), as it must.
+    _officials: str | None = None
+    _case_names: set[str] | None = None
+
+    def _load_names(self):
+        if self._officials is None:
+            self._officials = "\n".join(
+                [*Person.objects.values_list("name", flat=True)]
+                + [
+                    n
+                    for pair in Attendance.objects.values_list("name", "delegate_name")
+                    for n in pair
+                ]
+            )
+            self._case_names = set(Case.objects.values_list("applicant", flat=True)) | set(
+                HouseholdMember.objects.values_list("name", flat=True)
+            )
+
     def name(self) -> str:
+        """A name for someone in a case: never within an official's name."""
+        self._load_names()
+        while True:
+            name = self._new_name()
+            if name not in self._officials:
+                self._case_names.add(name)
+                return name
+
+    def official_name(self) -> str:
+        """A name for an official: holding no case's name."""
+        self._load_names()
+        while True:
+            name = self._new_name()
+            parts = {name[i:j] for i in range(len(name)) for j in range(i + 2, len(name) + 1)}
+            if not parts & self._case_names:
+                self._officials += "\n" + name
+                return name
+
+    def _new_name(self) -> str:
         if self.rng.random() < 0.08:
             return self.rng.choice(w.MONGOLIAN_NAMES)
         rng = self.rng
@@ -253,10 +292,12 @@ class Year:
                 if r < 0.10:
                     rows.append((a.pk, "leave", "", ""))
                 elif r < 0.16:
-                    rows.append((a.pk, "delegate", self.name(), f"{a.post[:20]}委托人"))
+                    rows.append((a.pk, "delegate", self.official_name(), f"{a.post[:20]}委托人"))
             meetings.record_attendance(meeting, rows, by=office)
             if rng.random() < 0.3:
-                meetings.add_observer(meeting, by=office, name=self.name(), post="旗审计局副局长")
+                meetings.add_observer(
+                    meeting, by=office, name=self.official_name(), post="旗审计局副局长"
+                )
         yield from self.minutes(meeting)
 
     def opinion(self, meeting, unit):
@@ -637,7 +678,7 @@ class Year:
         seat = self.rng.choice(list(Seat.objects.filter(role=Seat.Role.MEMBER)))
         members.record_succession(
             seat,
-            name=self.name(),
+            name=self.official_name(),
             post=seat.post,
             start=timezone.localdate(),
             by=self.office(),

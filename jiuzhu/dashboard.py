@@ -7,13 +7,13 @@ import datetime
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Verification
 from duties.models import Duty, Escalation, Feedback, Light, Task, TaskUnit
-from meetings.models import AgendaItem, Distribution, Meeting, Minutes
+from meetings.models import AgendaItem, Distribution, Meeting, Minutes, Opinion
 from members.models import Seat, Unit
 from members.permissions import Role, has_role, is_leader, is_office
 
@@ -181,6 +181,23 @@ def unit_tasks(unit_id, today: datetime.date):
         .filter(status=Task.Status.OPEN)
         .select_related("lead_unit")
         .order_by("deadline", "pk")
+    )
+
+
+def coming_meetings(unit_id, now: datetime.datetime):
+    """The meetings the unit is invited to and that are still ahead: notified (a draft is not
+    announced yet) and starting today or later; a written review while its opinions are open.
+    `opinion_given`: whether the unit has sent its written opinion. One query."""
+    today_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        Meeting.objects.filter(invited_units=unit_id, status=Meeting.Status.NOTIFIED)
+        .filter(
+            Q(starts_at__gte=today_start) | Q(kind=Meeting.Kind.WRITTEN, opinion_deadline__gt=now)
+        )
+        .annotate(
+            opinion_given=Exists(Opinion.objects.filter(meeting=OuterRef("pk"), unit_id=unit_id))
+        )
+        .order_by("starts_at", "pk")
     )
 
 

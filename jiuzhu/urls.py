@@ -10,6 +10,7 @@ admin.site.index_title = "数据维护"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("healthz", views.healthz, name="healthz"),  # for load balancers and the benchmark
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),

@@ -10,6 +10,7 @@ from meetings.models import AgendaItem
 from members.permissions import is_leader, is_office, role_required
 
 from . import dashboard
+from . import search as site_search
 
 
 class LoginView(auth_views.LoginView):
@@ -28,6 +29,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 UNIT_TASKS_SHOWN = 10
+COMING_MEETINGS_SHOWN = 5
 
 
 @role_required()
@@ -44,12 +46,43 @@ def home(request):
         "show_silent_units": is_office(user),
     }
     if unit_id:
+        context["coming_meetings"] = list(
+            dashboard.coming_meetings(unit_id, timezone.now())[:COMING_MEETINGS_SHOWN]
+        )
         context["unit_tasks"] = list(dashboard.unit_tasks(unit_id, today)[: UNIT_TASKS_SHOWN + 1])
         context["unit_tasks_shown"] = UNIT_TASKS_SHOWN
         context["unit_items"] = AgendaItem.objects.filter(unit_id=unit_id).order_by(
             "-submitted_at"
         )[:10]
     return render(request, "jiuzhu/home.html", context)
+
+
+@role_required()
+@require_safe
+def search(request):
+    """The navigation's search box: results grouped by kind, each only if the user may see it."""
+    query = request.GET.get("q", "")
+    error, groups, words = "", [], []
+    try:
+        words = site_search.parse(query)
+        groups = site_search.search(request.user, words)
+    except site_search.QueryError as e:
+        error = str(e)
+    response = render(
+        request,
+        "jiuzhu/search.html",
+        {
+            "query": query.strip()[: site_search.MAX_LENGTH],
+            "words": words,
+            "groups": groups,
+            "error": error,
+            "per_kind": site_search.PER_KIND,
+            "search_query": query.strip(),
+        },
+    )
+    # The office's results can name cases: keep them out of any cache, like the full record.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_not_required

@@ -2,9 +2,11 @@ from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from . import services
@@ -13,21 +15,63 @@ from .idempotency import once
 from .models import Seat
 from .permissions import Role, role_required
 from .selectors import roster_on
+from .xlsx import XLSX, workbook
 
 
-@role_required()
-@require_safe
-def roster(request):
+def _roster_day(request):
+    """The date asked for (?date=), today when none or a malformed one is given."""
     form = RosterDateForm(request.GET or None)
     today = timezone.localdate()
     day = today
     if form.is_valid() and form.cleaned_data["date"]:
         day = form.cleaned_data["date"]
+    return form, day, today
+
+
+@role_required()
+@require_safe
+def roster(request):
+    form, day, today = _roster_day(request)
     return render(
         request,
         "members/roster.html",
         {"form": form, "day": day, "is_today": day == today, "roster": roster_on(day)},
     )
+
+
+ROSTER_COLUMNS = [
+    ("角色", 8),
+    ("姓名", 10),
+    ("职务", 48),
+    ("单位", 26),
+    ("任职起始", 12),
+    ("任职依据", 22),
+]
+
+
+@role_required()
+@require_safe
+def roster_export(request):
+    """The roster as of the date asked for, as an Excel workbook (the page's own list)."""
+    _, day, _ = _roster_day(request)
+    rows = (
+        (
+            line.seat.get_role_display(),
+            line.person_name or "（空缺）",
+            line.post,
+            line.seat.unit.name,
+            line.tenure.start if line.tenure else None,
+            line.tenure.basis if line.tenure else "",
+        )
+        for lines in roster_on(day).values()
+        for line in lines
+    )
+    content = workbook(f"{day:%Y-%m-%d}名单", ROSTER_COLUMNS, rows)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"领导小组组成人员-{day:%Y%m%d}.xlsx"
+    )
+    return response
 
 
 @role_required()

@@ -68,7 +68,9 @@ def _case(w):
 # anonymous and inactive go to the login page (302); a signed-in user without the role gets 403.
 MATRIX = {
     "home": (_no_args, READERS, READ_ONLY),
+    "search": (_no_args, READERS, READ_ONLY),
     "members:roster": (_no_args, READERS, READ_ONLY),
+    "members:roster-export": (_no_args, READERS, READ_ONLY),
     "members:seat-detail": (_seat, READERS, READ_ONLY),
     "members:seat-succession": (_seat, OFFICE, OFFICE_POST),
     "members:lockout-list": (_no_args, OFFICE, {"office": 405}),

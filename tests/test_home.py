@@ -90,7 +90,10 @@ def test_statistics_and_to_do_counts_are_fresh_on_every_request(client, office, 
     html = client.get(reverse("home")).content.decode()
     assert todo_count(html, "待审核的议题") == 1  # what waits for the user: at once
     assert "没有逾期事项" not in html
-    assert '旗民政局</a>：<strong class="text-danger">1</strong> 项' in html
+    assert (
+        '<span title="旗民政局">民政局</span></a>：<strong class="text-danger">1</strong> 项'
+        in html
+    )
 
 
 def test_a_liaison_sees_the_first_ten_open_tasks_of_the_unit_and_a_link_to_the_rest(

@@ -116,8 +116,9 @@ TEMPLATES = [
                 "members.context_processors.roles",
                 "jiuzhu.context_processors.navigation",
             ],
-            # {% form_token %} (members/idempotency.py) needs no {% load %}, like {% csrf_token %}.
-            "builtins": ["members.templatetags.form_token"],
+            # Needed on every page without {% load %}: {% form_token %} (members/idempotency.py),
+            # like {% csrf_token %}, and {{ unit|unit_short }} (one short name per unit).
+            "builtins": ["members.templatetags.form_token", "members.templatetags.members_tags"],
         },
     },
 ]

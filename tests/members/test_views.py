@@ -163,3 +163,13 @@ def test_the_roster_takes_a_constant_number_of_queries(
     # session, user, roles, the first request's session renewal, seats, tenures
     with django_assert_max_num_queries(10):
         client.get(reverse("members:roster"))
+
+
+@pytest.mark.django_db
+def test_lists_show_a_units_one_short_name_with_the_full_name_on_hover(client, member):
+    client.force_login(member)
+    html = client.get(reverse("members:roster")).content.decode()
+    assert '<span title="旗民政局">民政局</span>' in html
+    assert '<span title="阿勒腾席热镇">阿镇</span>' in html
+    # A unit whose short name is its name carries no hover text.
+    assert '<span title="札萨克镇">' not in html and "札萨克镇" in html
