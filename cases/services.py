@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from duties import services as duties_services
@@ -22,7 +23,8 @@ from members.sequences import next_number
 from members.steps import record_step
 
 from . import permissions as perms
-from .identity import InvalidID, validate_id, validate_phone
+from .crypto import search_hash
+from .identity import InvalidID, normalise_id, validate_id, validate_phone
 from .models import AccessLog, Case, CaseFile, HouseholdMember, Measure, Verification
 
 
@@ -322,3 +324,18 @@ def personal_terms():
     for name, id_number in HouseholdMember.objects.values_list("name", "id_number"):
         yield "个案家庭成员姓名", name
         yield "个案身份证号码", id_number
+
+
+def find_cases_by_id_number(id_number: str):
+    """Cases where this ID number is the applicant's or a household member's: an exact match on
+    the keyed hash (the encrypted column itself can't be searched). Nothing for a malformed
+    number. The caller decides who may search (permissions.cases_for_user)."""
+    number = normalise_id(id_number).upper()
+    if len(number) != 18:
+        return Case.objects.none()
+    digest = search_hash(number)
+    return Case.objects.filter(
+        pk__in=Case.objects.filter(
+            Q(id_number_hmac=digest) | Q(household__id_number_hmac=digest)
+        ).values("pk")
+    ).select_related("town")
