@@ -119,7 +119,7 @@ class VerificationForm(forms.Form):
     question = forms.CharField(
         label="核对要求", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    fields = forms.MultipleChoiceField(
+    shown_fields = forms.MultipleChoiceField(
         label="核对单位可以查看的个人信息",
         choices=Verification.Field.choices,
         initial=Verification.DEFAULT_FIELDS,

@@ -156,14 +156,16 @@ def view_full_record(case, *, by, fields=None) -> frozenset:
 
 
 @transaction.atomic
-def request_verification(case, *, by, unit, subject, question="", fields=None) -> Verification:
+def request_verification(
+    case, *, by, unit, subject, question="", shown_fields=None
+) -> Verification:
     """核对: ask a unit (公安 户籍/车辆, 自然资源 房产, 税务 纳税, 人社 社保…) to check.
 
-    `fields`: what the unit may see of the people (minimum necessary); by default their names
+    `shown_fields`: what the unit may see of the people (minimum necessary); by default their names
     and ID numbers, which every such check needs. Phone, address, materials only when chosen."""
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以发起核对。")
-    fields = Verification.DEFAULT_FIELDS if fields is None else list(fields)
+    fields = Verification.DEFAULT_FIELDS if shown_fields is None else list(shown_fields)
     if not fields:
         raise CasesError("请至少选择一项核对单位可以查看的个人信息。")
     if set(fields) - set(Verification.Field.values):
