@@ -17,6 +17,9 @@ import dj_database_url
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("JIUZHU_ADMIN_NETWORKS", "127.0.0.0/8")  # the admin page is measured too
+# Invented data only: fixed bench keys for the personal fields (cases/crypto.py).
+os.environ.setdefault("JIUZHU_DATA_KEYS", "YmVuY2gtb25seS1ub3QtYS1yZWFsLWtleS0wMDAwMDA=")
+os.environ.setdefault("JIUZHU_SEARCH_KEY", "bench-only-search-key")
 
 from jiuzhu.settings.prod import *  # noqa: E402, F403
 

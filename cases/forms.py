@@ -8,7 +8,7 @@ from members.idempotency import TokenFormMixin
 from members.models import Unit
 
 from .identity import InvalidID, validate_id, validate_phone
-from .models import Case
+from .models import Case, Verification
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 INVALID_DATE = "日期格式不正确，请按“2026-06-25”的格式填写。"
@@ -120,6 +120,17 @@ class VerificationForm(TokenFormMixin, forms.Form):
     question = forms.CharField(
         label="核对要求", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+    shown_fields = forms.MultipleChoiceField(
+        label="核对单位可以查看的个人信息",
+        choices=Verification.Field.choices,
+        initial=Verification.DEFAULT_FIELDS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="只选核对需要的：户籍、房产、纳税、社保核对一般只需姓名和身份证号。",
+        error_messages={
+            "required": "请至少选择一项核对单位可以查看的个人信息。",
+            "invalid_choice": "可查看的个人信息中有无效的选项。",
+        },
+    )
 
 
 class AnswerForm(TokenFormMixin, forms.Form):
@@ -172,3 +183,22 @@ class RefuseForm(forms.Form):
         max_length=2000,
         error_messages={"required": "请写明不予救助的理由。"},
     )
+
+
+class PersonalDataForm(forms.Form):
+    """The office corrects the applicant's personal data (the step log records which fields)."""
+
+    applicant = forms.CharField(
+        label="申请人姓名", max_length=30, error_messages={"required": "请填写申请人姓名。"}
+    )
+    id_number = IDNumberField(label="身份证号")
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    address = forms.CharField(
+        label="住址", max_length=200, error_messages={"required": "请填写住址。"}
+    )
+
+    def clean_phone(self):
+        try:
+            return validate_phone(self.cleaned_data["phone"])
+        except InvalidID as e:
+            raise ValidationError(str(e)) from e

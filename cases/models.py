@@ -1,7 +1,10 @@
 """Urgent hardship cases, one matter one deliberation (急难救助 一事一议).
 
-Personal data (ID numbers, phones, addresses) never goes into django-simple-history: those
-fields are excluded from the history tables, so history can be shown without leaking them.
+Personal data (names, ID numbers, phones, addresses of applicants and household members) is
+stored encrypted (cases/fields.py, keys outside the database: cases/crypto.py) and never goes into
+django-simple-history: those fields are excluded from the history tables, so history can be shown
+without leaking them. An ID number is found by its keyed hash (`id_number_hmac`), never compared
+in plain.
 """
 
 from django.conf import settings
@@ -16,12 +19,24 @@ from meetings.models import AgendaItem
 from members.files import StoredFile
 from members.models import Unit
 
+from .crypto import search_hash
+from .fields import EncryptedTextField
 from .identity import mask_id, mask_phone
 
 USER = settings.AUTH_USER_MODEL
 # Kept out of every history table (issue 18): the case's own step log says what changed, and a
 # dump of the history tables names nobody.
-PERSONAL_FIELDS = ["applicant", "id_number", "phone", "address"]
+PERSONAL_FIELDS = ["applicant", "id_number", "id_number_hmac", "phone", "address"]
+MEMBER_PERSONAL_FIELDS = ["name", "id_number", "id_number_hmac"]
+
+
+def _with_hmac(instance, kwargs):
+    """Keep the search column in step with the ID number it is computed from."""
+    instance.id_number_hmac = search_hash(instance.id_number)
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and "id_number" in update_fields:
+        kwargs["update_fields"] = {*update_fields, "id_number_hmac"}
+    return kwargs
 
 
 class Case(models.Model):
@@ -51,17 +66,26 @@ class Case(models.Model):
         CLOSED = "closed", "办结"
         REFUSED = "refused", "不予救助"
 
+    class Event(models.TextChoices):
+        """Steps of the log that are not a change of status (members.Step.action)."""
+
+        EDITED = "edited", "修改个人信息"
+        ERASED = "erased", "删除个人信息"
+
     FINAL = (Status.CLOSED, Status.REFUSED)
 
     year = models.PositiveSmallIntegerField("年度")
     number = models.PositiveIntegerField("编号")
-    applicant = models.CharField("申请人", max_length=30)
-    id_number = models.CharField("身份证号", max_length=18)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    applicant = EncryptedTextField("申请人", max_length=30)
+    id_number = EncryptedTextField("身份证号", max_length=18)
+    id_number_hmac = models.CharField(
+        "身份证号检索码", max_length=64, blank=True, editable=False, db_index=True
+    )
+    phone = EncryptedTextField("联系电话", max_length=20, blank=True)
     town = models.ForeignKey(
         Unit, verbose_name="所在镇", on_delete=models.PROTECT, related_name="cases"
     )
-    address = models.CharField("住址", max_length=200)
+    address = EncryptedTextField("住址", max_length=200)
     category = models.CharField("困难类别", max_length=12, choices=Category.choices)
     facts = models.TextField("困难情况")
     requested_help = models.TextField("救助诉求")
@@ -85,6 +109,7 @@ class Case(models.Model):
         USER, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
     )
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
+    erased_at = models.DateTimeField("个人信息删除时间", null=True, blank=True)
     steps = GenericRelation("members.Step", verbose_name="办理记录")  # action: a Status value
 
     history = HistoricalRecords(excluded_fields=PERSONAL_FIELDS)
@@ -100,6 +125,9 @@ class Case(models.Model):
 
     def __str__(self):
         return f"{self.number_label} {self.deidentified_name}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **_with_hmac(self, kwargs))
 
     def get_absolute_url(self):
         return reverse("cases:case-detail", args=[self.pk])
@@ -138,12 +166,15 @@ class HouseholdMember(models.Model):
     case = models.ForeignKey(
         Case, verbose_name="个案", on_delete=models.CASCADE, related_name="household"
     )
-    name = models.CharField("姓名", max_length=30)
+    name = EncryptedTextField("姓名", max_length=30)
     relation = models.CharField("与申请人关系", max_length=20)
-    id_number = models.CharField("身份证号", max_length=18)
+    id_number = EncryptedTextField("身份证号", max_length=18)
+    id_number_hmac = models.CharField(
+        "身份证号检索码", max_length=64, blank=True, editable=False, db_index=True
+    )
     condition = models.CharField("健康/就业等情况", max_length=200, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["name", "id_number"])
+    history = HistoricalRecords(excluded_fields=MEMBER_PERSONAL_FIELDS)
 
     class Meta:
         verbose_name = "家庭成员"
@@ -153,13 +184,38 @@ class HouseholdMember(models.Model):
     def __str__(self):
         return f"{deidentify(self.name)}（{self.relation}）"
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **_with_hmac(self, kwargs))
+
     @property
     def masked_id(self) -> str:
         return mask_id(self.id_number)
 
 
 class Verification(models.Model):
-    """家庭经济状况核对: a request to one unit and its answer."""
+    """家庭经济状况核对: a request to one unit and its answer.
+
+    Minimum necessary (PIPL Art. 6): the office chooses, per request, which personal fields the
+    unit may see in the case's full record (`shown_fields`); the unit sees those and no others.
+    """
+
+    class Field(models.TextChoices):
+        APPLICANT = "applicant", "申请人姓名"
+        ID_NUMBER = "id_number", "申请人身份证号"
+        MEMBER_NAMES = "member_names", "家庭成员姓名"
+        MEMBER_IDS = "member_ids", "家庭成员身份证号"
+        PHONE = "phone", "联系电话"
+        ADDRESS = "address", "住址"
+        FILES = "files", "个案材料"
+
+    # What a 户籍, 房产, 纳税 or 社保 check needs: who the people are. Phone, address and the
+    # materials only when the office ticks them.
+    DEFAULT_FIELDS = [
+        Field.APPLICANT,
+        Field.ID_NUMBER,
+        Field.MEMBER_NAMES,
+        Field.MEMBER_IDS,
+    ]
 
     case = models.ForeignKey(
         Case, verbose_name="个案", on_delete=models.CASCADE, related_name="verifications"
@@ -171,6 +227,7 @@ class Verification(models.Model):
         "核对事项", max_length=100, help_text="如：户籍、车辆；房产；纳税；社保、就业"
     )
     question = models.TextField("核对要求", blank=True)
+    shown_fields = models.JSONField("可查看的个人信息", default=list, blank=True)
     requested_by = models.ForeignKey(
         USER, verbose_name="发起人", on_delete=models.PROTECT, related_name="+"
     )
@@ -217,6 +274,15 @@ class Verification(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+    @property
+    def shown_fields_label(self) -> str:
+        return field_labels(self.shown_fields)
+
+
+def field_labels(fields) -> str:
+    labels = dict(Verification.Field.choices)
+    return "、".join(labels.get(f, f) for f in Verification.Field.values if f in set(fields))
 
 
 class Measure(models.Model):
@@ -269,7 +335,7 @@ class CaseFile(StoredFile):
 
 
 class AccessLog(models.Model):
-    """Each view of a case's full personal data: who, when, which case."""
+    """Each view of a case's full personal data: who, when, which case, which fields were shown."""
 
     case = models.ForeignKey(
         Case, verbose_name="个案", on_delete=models.CASCADE, related_name="access_log"
@@ -281,6 +347,7 @@ class AccessLog(models.Model):
         Unit, verbose_name="查看人单位", on_delete=models.PROTECT, null=True, related_name="+"
     )
     at = models.DateTimeField("查看时间", auto_now_add=True)
+    fields = models.JSONField("显示的个人信息", default=list, blank=True)
 
     class Meta:
         verbose_name = "个人信息查看记录"
@@ -289,3 +356,7 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def fields_label(self) -> str:
+        return field_labels(self.fields)

@@ -1,8 +1,9 @@
 """Who may see a case, and who may see its personal data in full. One place.
 
 A unit sees a case only if the case names it: its town, a unit asked to verify, a unit given a
-measure. Everyone else gets 404. Full ID numbers and phones: the office, and liaisons of the
-named units; every such view is logged (services.view_full_record).
+measure. Everyone else gets 404. Full personal data: the office, and liaisons of the named units;
+every such view is logged (services.view_full_record). Minimum necessary: a unit named only by
+verification requests sees in full only the fields those requests allow (visible_fields).
 """
 
 from django.db.models import Q
@@ -51,14 +52,31 @@ def named_unit_ids(case) -> set[int]:
     )
 
 
-def can_see_full(user, case) -> bool:
+ALL_FIELDS = frozenset(Verification.Field.values)
+
+
+def visible_fields(user, case) -> frozenset[str]:
+    """The personal fields (Verification.Field values) `user` may see of `case` in full.
+
+    The office, and the case's own town (which registered it) and the units carrying out a
+    measure (which must reach the family): everything. A unit asked only to verify: what its
+    requests allow. Anyone else: nothing."""
     if is_office(user):
-        return True
-    return (
-        has_role(user, Role.LIAISON)
-        and user.unit_id is not None
-        and user.unit_id in named_unit_ids(case)
-    )
+        return ALL_FIELDS
+    if not (has_role(user, Role.LIAISON) and user.unit_id is not None):
+        return frozenset()
+    if user.unit_id == case.town_id or case.measures.filter(unit_id=user.unit_id).exists():
+        return ALL_FIELDS
+    shown = set()
+    for fields in case.verifications.filter(unit_id=user.unit_id).values_list(
+        "shown_fields", flat=True
+    ):
+        shown |= set(fields)
+    return frozenset(shown & ALL_FIELDS)
+
+
+def can_see_full(user, case) -> bool:
+    return bool(visible_fields(user, case))
 
 
 def can_register(user) -> bool:
@@ -148,7 +166,7 @@ def get_case_file_for_user(user, case_pk, pk) -> CaseFile:
     """A case's material: it carries personal data, so only for those who see the case in full;
     to anyone else it does not exist."""
     case = get_case_for_user(user, case_pk)
-    if not can_see_full(user, case):
+    if Verification.Field.FILES not in visible_fields(user, case):
         raise Http404("文件不存在。")
     try:
         return case.files.select_related("case").get(pk=pk)

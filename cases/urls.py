@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.xlsx", views.case_export, name="case-export"),
     path("<int:pk>/", views.case_detail, name="case-detail"),
     path("<int:pk>/full/", views.case_full, name="case-full"),
+    path("<int:pk>/edit/", views.case_edit, name="case-edit"),
     path("<int:pk>/verify/", views.case_verify, name="case-verify"),
     path("<int:pk>/submit/", views.case_submit, name="case-submit"),
     path("<int:pk>/decide/", views.case_decide, name="case-decide"),

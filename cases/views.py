@@ -25,6 +25,7 @@ from .forms import (
     CaseForm,
     MeasureFormSet,
     MemberFormSet,
+    PersonalDataForm,
     RefuseForm,
     SubmitForm,
     VerificationForm,
@@ -92,14 +93,17 @@ def case_create(request):
     return render(request, "cases/case_form.html", {"form": form, "household": household})
 
 
-def _case_context(request, case, *, full: bool):
+def _case_context(request, case, *, shown=frozenset()):
     user = request.user
     manage = perms.can_manage_cases(user)
     actions, blocked = perms.case_offer(user, case)
     return {
         "case": case,
-        "full": full,
+        "full": bool(shown),
+        "shown": shown,
+        "shown_labels": [label for value, label in Verification.Field.choices if value in shown],
         "can_see_full": perms.can_see_full(user, case),
+        "can_see_files": Verification.Field.FILES in perms.visible_fields(user, case),
         "household": case.household.all(),
         "steps": case.steps.select_related("by"),
         "verifications": perms.verifications_for_user(user, case).select_related("answered_by"),
@@ -119,19 +123,20 @@ def _case_context(request, case, *, full: bool):
 @require_safe
 def case_detail(request, pk):
     case = perms.get_case_for_user(request.user, pk)
-    return render(request, "cases/case_detail.html", _case_context(request, case, full=False))
+    return render(request, "cases/case_detail.html", _case_context(request, case))
 
 
 @role_required(Role.OFFICE, Role.LIAISON)
 @require_safe
 def case_full(request, pk):
-    """The unmasked record. Every view is logged and listed on the case for the office."""
+    """The unmasked record: the fields this user may see, no more. Every view is logged with the
+    fields shown and listed on the case for the office."""
     case = perms.get_case_for_user(request.user, pk)
     try:
-        services.view_full_record(case, by=request.user)
+        shown = services.view_full_record(case, by=request.user)
     except services.CasesError as e:
         raise PermissionDenied(str(e)) from e
-    response = render(request, "cases/case_detail.html", _case_context(request, case, full=True))
+    response = render(request, "cases/case_detail.html", _case_context(request, case, shown=shown))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -152,6 +157,33 @@ def case_verify(request, pk):
     else:
         messages.success(request, "核对请求已发出。")
     return redirect(case)
+
+
+@role_required(Role.OFFICE)
+def case_edit(request, pk):
+    """The office corrects the applicant's personal data; the form shows the values (a full
+    view, logged), the step log records only which fields changed."""
+    case = perms.get_case_for_user(request.user, pk)
+    if case.erased_at is not None:
+        messages.error(request, "该个案的个人信息已按保存期限删除，不能再修改。")
+        return redirect(case)
+    initial = {f: getattr(case, f) for f in ("applicant", "id_number", "phone", "address")}
+    form = PersonalDataForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_personal_data(case, by=request.user, **form.cleaned_data)
+        except services.CasesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "个人信息已修改，办理记录中已记下修改了哪些项。")
+            return redirect(case)
+    if request.method == "GET":
+        services.view_full_record(
+            case, by=request.user, fields=["applicant", "id_number", "phone", "address"]
+        )
+    response = render(request, "cases/case_edit.html", {"case": case, "form": form})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @role_required(Role.OFFICE)
@@ -246,7 +278,9 @@ def case_file(request, pk, file_pk):
     return serve_stored_file(
         request,
         attachment,
-        log=lambda: services.view_full_record(attachment.case, by=request.user),
+        log=lambda: services.view_full_record(
+            attachment.case, by=request.user, fields=[Verification.Field.FILES]
+        ),
     )
 
 

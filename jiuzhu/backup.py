@@ -3,7 +3,13 @@
 An archive (.tar.gz) holds:
   database.sqlite3 or database.pgdump   the database (SQLite backup API, or pg_dump -Fc)
   media/...                             every stored file, as stored
-  manifest.json                         row count and checksum of every table, SHA-256 of every file
+  manifest.json                         row count and checksum of every table, SHA-256 of every file,
+                                        and the fingerprints of the keys the personal fields need
+
+The keys of the personal fields of cases (cases/crypto.py) are never in an archive: the database
+holds only their ciphertext, so an archive alone names nobody. The manifest says so and records
+each key's fingerprint; a restore refuses to start, before anything is overwritten, when the
+keys configured now are not the ones the archive needs.
 
 Restoring writes the database and files to the target, then checks them against the manifest.
 
@@ -31,6 +37,13 @@ from pathlib import Path
 
 from django.apps import apps
 from django.db import connections
+
+from cases import crypto
+
+KEYS_NOTE = (
+    "本备份不含个人信息加密密钥（JIUZHU_DATA_KEYS、JIUZHU_SEARCH_KEY 或 JIUZHU_KEY_FILE）："
+    "个案的姓名、身份证号、电话、住址在备份中是密文。请把密钥另行保管，恢复时须配置同样的密钥。"
+)
 
 
 class BackupError(Exception):
@@ -113,6 +126,7 @@ def create_backup(path: Path, *, media_root: Path, alias="default") -> dict:
         "vendor": connection.vendor,
         "tables": table_checksums(connection),
         "files": file_hashes(media_root),
+        "keys": {"included": False, "note": KEYS_NOTE, **crypto.fingerprints()},
     }
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -147,12 +161,29 @@ def create_backup(path: Path, *, media_root: Path, alias="default") -> dict:
     return manifest
 
 
+def check_keys(manifest: dict) -> None:
+    """Refuse an archive whose personal fields the keys configured now can't open."""
+    needed = manifest.get("keys")
+    if needed is None:
+        return  # an archive from before encryption: plain values, which migrate encrypts
+    have = crypto.fingerprints()
+    missing = [fp for fp in needed["data_keys"] if fp not in have["data_keys"]]
+    if missing or needed["search_key"] != have["search_key"]:
+        raise BackupError(
+            "当前配置的个人信息加密密钥与备份时不一致，恢复已停止，数据库和文件均未改动。"
+            f"备份需要的密钥指纹：数据密钥 {'、'.join(needed['data_keys'])}，"
+            f"检索密钥 {needed['search_key']}；当前：数据密钥 {'、'.join(have['data_keys'])}，"
+            f"检索密钥 {have['search_key']}。请配置备份时的密钥后再恢复。"
+        )
+
+
 def restore_backup(path: Path, *, settings_dict: dict, media_root: Path) -> dict:
     """Restore into the database described by `settings_dict` and into `media_root`."""
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(path, "r:gz") as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        check_keys(manifest)
         tar.extractall(tmp, filter="data")
         tmp = Path(tmp)
-        manifest = json.loads((tmp / "manifest.json").read_text())
         engine = settings_dict["ENGINE"]
         if "sqlite3" in engine:
             if manifest["vendor"] != "sqlite":

@@ -1,14 +1,20 @@
 """A populated database and its files, backed up and restored into an empty database: identical."""
 
+import subprocess
+import tarfile
 import uuid
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from cases import crypto
+from cases import services as cases_services
 from jiuzhu.backup import (
+    BackupError,
     create_backup,
     file_hashes,
     open_database,
@@ -18,6 +24,7 @@ from jiuzhu.backup import (
 )
 from meetings import services
 from members.permissions import Role
+from tests.cases.test_cases import ADDRESS, APPLICANT_ID, CHILD_ID, PHONE, case_data
 from tests.factories import approved_minutes, make_item, make_user
 
 
@@ -84,3 +91,63 @@ def test_verify_notices_a_changed_row_and_a_changed_file(charter, empty_database
     restored.close()
     assert any("members_person" in p for p in problems)
     assert any("文件" in p for p in problems)
+
+
+def _database_text(archive: Path, tmp_path: Path) -> bytes:
+    """The archive's database as an attacker would read it: the SQLite file's bytes, or the SQL
+    that pg_restore makes of the (compressed) dump."""
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(tmp_path / "x", filter="data")
+    if (tmp_path / "x" / "database.sqlite3").exists():
+        return (tmp_path / "x" / "database.sqlite3").read_bytes()
+    result = subprocess.run(
+        ["pg_restore", "-f", "-", str(tmp_path / "x" / "database.pgdump")],
+        capture_output=True,
+        check=True,
+    )
+    return result.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_names_nobody_and_says_the_key_is_not_inside(charter, tmp_path):
+    case = cases_services.register_case(
+        case_data(), by=make_user("naln", Role.LIAISON, "纳林陶亥镇")
+    )
+    archive = tmp_path / "backup.tar.gz"
+    manifest = create_backup(archive, media_root=Path(settings.MEDIA_ROOT))
+    content = _database_text(archive, tmp_path)
+    assert b"cases_case" in content or b"gAAAAA" in content  # the rows are there…
+    for secret in ("张三丰", "张小明", APPLICANT_ID, CHILD_ID, PHONE, ADDRESS):
+        assert secret.encode() not in content, secret  # …as ciphertext only
+    assert manifest["keys"]["included"] is False
+    assert "不含个人信息加密密钥" in manifest["keys"]["note"]
+    assert manifest["keys"]["data_keys"] == [crypto.fingerprint(settings.DATA_KEYS[0])]
+    for key in (*settings.DATA_KEYS, settings.SEARCH_KEY):
+        assert key.encode() not in archive.read_bytes()
+        assert key.encode() not in content
+    assert case.id_number_hmac.encode() in content or connection.vendor == "postgresql"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_refuses_an_archive_whose_keys_are_not_configured(
+    charter, empty_database, tmp_path, settings
+):
+    cases_services.register_case(case_data(), by=make_user("naln", Role.LIAISON, "纳林陶亥镇"))
+    archive = tmp_path / "backup.tar.gz"
+    create_backup(archive, media_root=Path(settings.MEDIA_ROOT))
+    old = list(settings.DATA_KEYS)
+    settings.DATA_KEYS = [Fernet.generate_key().decode()]
+    restored_media = tmp_path / "restored-media"
+    with pytest.raises(BackupError, match="加密密钥与备份时不一致，恢复已停止"):
+        restore_backup(archive, settings_dict=empty_database, media_root=restored_media)
+    restored = open_database(empty_database)
+    assert "cases_case" not in restored.introspection.table_names()  # nothing was written
+    restored.close()
+    assert not restored_media.exists()
+    # A new key in front of the old one (a rotation under way) still opens the archive.
+    settings.DATA_KEYS = [Fernet.generate_key().decode(), *old]
+    restore_backup(archive, settings_dict=empty_database, media_root=restored_media)
+    # A different search key would break every search by ID number: refused too.
+    settings.DATA_KEYS, settings.SEARCH_KEY = old, "another-search-key"
+    with pytest.raises(BackupError, match="检索密钥"):
+        restore_backup(archive, settings_dict=empty_database, media_root=restored_media)

@@ -19,8 +19,15 @@ from members.models import Liaison, Seat, User
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The keys of the personal fields of cases, as a deployment sets them (README.md).
+KEYS = {
+    "JIUZHU_DATA_KEYS": "H7QjViOK0-C0BbKTi-UglGiEu1PeLo-w_hkTQi_sFrQ=",
+    "JIUZHU_SEARCH_KEY": "a-search-key-of-this-test-only",
+}
+
+
 def manage(*args, **env):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JIUZHU_"))}
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True
@@ -47,6 +54,28 @@ def test_production_refuses_to_start_without_secret_key_and_hosts(env):
     assert "生产环境必须设置环境变量" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {},
+        {"JIUZHU_DATA_KEYS": KEYS["JIUZHU_DATA_KEYS"]},
+        {"JIUZHU_SEARCH_KEY": KEYS["JIUZHU_SEARCH_KEY"]},
+        {**KEYS, "JIUZHU_DATA_KEYS": "not-a-fernet-key"},
+        {"JIUZHU_KEY_FILE": "/nonexistent/jiuzhu-keys.json"},
+    ],
+)
+def test_production_refuses_to_start_without_the_keys_of_the_personal_fields(keys):
+    result = manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="jiuzhu.example",
+        **keys,
+    )
+    assert result.returncode != 0
+    assert "密钥" in result.stderr
+
+
 def test_production_passes_the_deployment_checklist_without_warnings():
     result = manage(
         "check",
@@ -56,6 +85,7 @@ def test_production_passes_the_deployment_checklist_without_warnings():
         DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod",
         DJANGO_SECRET_KEY="k8#Tq2v!mZ0r$Lp7@Xw4^Hn9&Bc1*Fd6(Gs3)Jy5-Ue8=Oa2+Ri0",
         DJANGO_ALLOWED_HOSTS="jiuzhu.example",
+        **KEYS,
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
@@ -163,6 +193,7 @@ def test_redis_holds_sessions_only_and_sessions_renew_on_every_request(redis, ex
         "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.prod",
         "DJANGO_SECRET_KEY": "x" * 60,
         "DJANGO_ALLOWED_HOSTS": "jiuzhu.example",
+        **KEYS,
     }
     if redis:
         env["JIUZHU_REDIS_URL"] = redis

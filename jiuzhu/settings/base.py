@@ -141,7 +141,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: a deleted or erased value is overwritten, not left in a free page
+        # (Debian builds SQLite so by default; other builds don't).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;",
     }
 
 # Nothing rendered is cached: every page is read from the database (issue 12). Redis is optional,
@@ -207,6 +209,19 @@ STORAGES = {
 }
 # Uploaded files are never served from a public URL: only permission-checked views read them.
 MEDIA_ROOT = Path(env("JIUZHU_MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# Keys of the personal fields of cases (cases/crypto.py): never in the database, never in a backup.
+# JIUZHU_DATA_KEYS: comma-separated Fernet keys, newest first (the first encrypts, all decrypt);
+# JIUZHU_SEARCH_KEY: the HMAC key of the ID-number search columns; or both in JIUZHU_KEY_FILE
+# (JSON {"data_keys": [...], "search_key": "..."}). Rotation: README.md.
+DATA_KEYS = [k.strip() for k in (env("JIUZHU_DATA_KEYS") or "").split(",") if k.strip()]
+SEARCH_KEY = (env("JIUZHU_SEARCH_KEY") or "").strip()
+DATA_KEY_FILE = env("JIUZHU_KEY_FILE") or None
+DATA_KEY_FILE_CREATE = False  # development creates its key file on first use
+
+# Closed or refused cases whose last step is older than this many years have their personal
+# fields erased by `manage.py personal_data erase` (statistics are kept). PIPL Art. 47.
+CASE_RETENTION_YEARS = int(env("JIUZHU_CASE_RETENTION_YEARS", "10"))
 
 # Extra folders of licensed fonts (仿宋_GB2312, 方正小标宋简体, …) for the minutes PDF, e.g.
 # JIUZHU_PDF_FONT_DIRS=/srv/jiuzhu/fonts. Never inside static/ (collectstatic would publish them).

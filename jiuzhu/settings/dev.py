@@ -1,7 +1,12 @@
 """Local development: `make run`. DEBUG on, a fixed local-only secret key, localhost only."""
 
 from .base import *  # noqa: F403
+from .base import BASE_DIR, DATA_KEY_FILE
 
 DEBUG = True
 SECRET_KEY = "django-insecure-jiuzhu-local-development-only"  # noqa: S105
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+# The keys of the personal fields: made into this gitignored file on first use (cases/crypto.py).
+DATA_KEY_FILE = DATA_KEY_FILE or str(BASE_DIR / ".jiuzhu-keys.json")
+DATA_KEY_FILE_CREATE = True

@@ -4,6 +4,7 @@ import datetime
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from cases.identity import make_id
@@ -85,6 +86,10 @@ def test_a_town_case_is_verified_deliberated_in_writing_and_supervised(
     page.get_by_text("发起核对", exact=True).click()
     page.get_by_label("核对单位").select_option(label="旗公安局")
     page.get_by_label("核对事项").fill("户籍、车辆")
+    # Minimum necessary: names and ID numbers are ticked, phone and address are not.
+    assert page.get_by_role("checkbox", name="申请人身份证号").is_checked()
+    assert not page.get_by_role("checkbox", name="联系电话").is_checked()
+    assert not page.get_by_role("checkbox", name="住址").is_checked()
     page.get_by_role("button", name="发出核对请求").click()
     see(page, "核对请求已发出。")
     checks = page.get_by_role("region", name="家庭经济状况核对")
@@ -115,6 +120,21 @@ def test_a_town_case_is_verified_deliberated_in_writing_and_supervised(
     log_out(page)
     assert Verification.objects.get().answered_at is not None
     assert not AccessLog.objects.exists()  # nobody has opened the full record yet
+
+    # 3b. 公安's full view shows what a 户籍 check needs (names, ID numbers), not phone or address.
+    log_in(page, live_server, "police", PASSWORD)
+    page.goto(f"{live_server.url}{reverse('cases:case-full', args=[case.pk])}")
+    main_text = page.get_by_role("main").inner_text()
+    assert APPLICANT in main_text and GOOD_ID in main_text and MEMBER_ID in main_text
+    assert ADDRESS not in main_text and "13812345678" not in main_text
+    assert "138****5678" in main_text
+    assert AccessLog.objects.get().fields == [
+        "applicant",
+        "id_number",
+        "member_names",
+        "member_ids",
+    ]
+    log_out(page)
 
     # 4. The office prepares a written review, submits the case to it, ends the review and
     # records and hands out the measure.

@@ -26,3 +26,4 @@ class Command(BaseCommand):
                 f"已备份到 {path}：{len(manifest['tables'])} 张表 {rows} 行，{len(manifest['files'])} 个文件。"
             )
         )
+        self.stdout.write(manifest["keys"]["note"])

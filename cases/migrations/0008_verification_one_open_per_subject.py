@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_casefile_stored_file'),
+        ('cases', '0007_vacuum'),
         ('members', '0006_idempotency_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
