@@ -79,7 +79,9 @@ def test_the_case_page_shows_the_refusal_and_stores_nothing(client, case, office
     ask(case, office)
     client.force_login(office)
     response = client.post(
-        f"/cases/{case.pk}/verify/", {"unit": police().pk, "subject": "户籍"}, follow=True
+        f"/cases/{case.pk}/verify/",
+        {"unit": police().pk, "subject": "户籍", "shown_fields": ["applicant", "id_number"]},
+        follow=True,
     )
     assert "不要重复发出" in response.content.decode()
     assert case.verifications.count() == 1
