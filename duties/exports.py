@@ -73,3 +73,12 @@ def ledger_xlsx(tasks, today: datetime.date, unit=None) -> bytes:
                 )
 
     return workbook("督办台账", COLUMNS, rows())
+
+
+def statistics_xlsx(round_) -> bytes:
+    """The statistics page's table, cell for cell (duties.statistics.statistics_rows)."""
+    from .statistics import statistics_rows
+
+    header, rows = statistics_rows(round_)
+    widths = [24, 10, *([12] * (len(header) - 2))]
+    return workbook(f"{round_.title}统计", list(zip(header, widths, strict=True)), rows)

@@ -4,12 +4,14 @@ units must carry out with their supervision (督办): feedback, extensions and e
 import datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from members.files import StoredFile
+from members.files import ServedFile, StoredFile
 from members.models import Unit
 
 
@@ -395,3 +397,272 @@ class Escalation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+# --- 救助信息报送: periodic reports of assistance figures (charter 二(三) 1–4, 7, 9, 10, 21) ----
+
+
+class Indicator(models.Model):
+    """指标: one figure the units report, e.g. 临时救助人次 (人次, integer) or 救助金额 (元, money)."""
+
+    class Kind(models.TextChoices):
+        INTEGER = "integer", "整数"
+        MONEY = "money", "金额（两位小数）"
+
+    class Measure(models.TextChoices):
+        PERSON = "人", "人"
+        PERSON_TIME = "人次", "人次"
+        HOUSEHOLD = "户", "户"
+        YUAN = "元", "元"
+        PIECE = "件", "件"
+
+    name = models.CharField("指标名称", max_length=60, unique=True)
+    measure = models.CharField("计量单位", max_length=10, choices=Measure.choices)
+    kind = models.CharField("数值类型", max_length=10, choices=Kind.choices)
+    unit_kinds = models.JSONField(
+        "报送单位类别", default=list, help_text="哪些类别的成员单位报送本指标"
+    )
+    help_text = models.CharField("填报说明", max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    active = models.BooleanField("启用", default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "报送指标"
+        verbose_name_plural = "报送指标"
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return f"{self.name}（{self.measure}）"
+
+    @property
+    def decimal_places(self) -> int:
+        return 2 if self.kind == self.Kind.MONEY else 0
+
+    def unit_kind_labels(self) -> str:
+        labels = dict(Unit.Kind.choices)
+        return "、".join(labels.get(k, k) for k in self.unit_kinds)
+
+
+class ReportRound(models.Model):
+    """报送任务: the office asks units for their figures of one period by a deadline."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", "月度"
+        QUARTER = "quarter", "季度"
+        HALF = "half", "半年"
+        YEAR = "year", "年度"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "报送中"
+        CLOSED = "closed", "已截止"
+        PUBLISHED = "published", "已发布"
+
+    class Action(models.TextChoices):
+        OPENED = "opened", "发起报送"
+        CLOSED = "closed", "截止报送"
+        PUBLISHED = "published", "发布统计情况"
+
+    PERIOD_COUNT = {"month": 12, "quarter": 4, "half": 2, "year": 1}
+
+    period = models.CharField("周期", max_length=10, choices=Period.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    number = models.PositiveSmallIntegerField("期次", help_text="月份 1–12、季度 1–4、半年 1–2、年度 1")
+    deadline = models.DateField("报送截止日期")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    closed_at = models.DateTimeField("截止时间", null=True, blank=True)
+    pdf = models.FileField("统计情况 PDF", upload_to="statistics/", blank=True, max_length=200)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    steps = GenericRelation("members.Step", verbose_name="办理记录")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "报送任务"
+        verbose_name_plural = "报送任务"
+        ordering = ["-year", "-deadline", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "year", "number"], name="report_round_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | ~Q(pdf_sha256=""),
+                name="report_round_published_has_pdf",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("duties:round-detail", args=[self.pk])
+
+    @property
+    def title(self) -> str:
+        return period_label(self.period, self.year, self.number)
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return (self.year, self.number)
+
+    def previous_period(self) -> tuple[int, int]:
+        if self.number > 1:
+            return self.year, self.number - 1
+        return self.year - 1, self.PERIOD_COUNT[self.period]
+
+    @property
+    def published_pdf(self) -> ServedFile:
+        return ServedFile(
+            file=self.pdf,
+            name=f"{self.title}社会救助统计情况.pdf",
+            content_type="application/pdf",
+            sha256=self.pdf_sha256,
+        )
+
+
+QUARTERS = "一二三四"
+
+
+def period_label(period: str, year: int, number: int) -> str:
+    """2026年第三季度 / 2026年6月 / 2026年上半年 / 2026年度."""
+    if period == ReportRound.Period.MONTH:
+        return f"{year}年{number}月"
+    if period == ReportRound.Period.QUARTER:
+        return f"{year}年第{QUARTERS[number - 1]}季度"
+    if period == ReportRound.Period.HALF:
+        return f"{year}年{'上' if number == 1 else '下'}半年"
+    return f"{year}年度"
+
+
+class Report(models.Model):
+    """One unit's report in a round: its figures (ReportLine), a note, its 台账 files."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "未填报"
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "已报送"
+        RETURNED = "returned", "退回修改"
+        ACCEPTED = "accepted", "已采用"
+
+    class Action(models.TextChoices):
+        SAVED = "saved", "保存草稿"
+        IMPORTED = "imported", "导入Excel"
+        SUBMITTED = "submitted", "报送"
+        RESUBMITTED = "resubmitted", "重新报送"
+        RETURNED = "returned", "退回修改"
+        ACCEPTED = "accepted", "采用"
+
+    # Figures in these states count in the statistics: what the unit has sent in.
+    COUNTED = ("submitted", "accepted")
+    EDITABLE = ("pending", "draft", "returned")
+
+    round = models.ForeignKey(
+        ReportRound, verbose_name="报送任务", on_delete=models.CASCADE, related_name="reports"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="报送单位", on_delete=models.PROTECT, related_name="reports"
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    note = models.TextField("填报说明", blank=True)
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="报送人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    first_submitted_at = models.DateTimeField("首次报送时间", null=True, blank=True)
+    return_comment = models.TextField("退回意见", blank=True)
+    steps = GenericRelation("members.Step", verbose_name="办理记录")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "信息报送"
+        verbose_name_plural = "信息报送"
+        ordering = ["round", "unit__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "unit"], name="report_once_per_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.round} · {self.unit}"
+
+    def get_absolute_url(self):
+        return reverse("duties:report-detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    @property
+    def on_time(self) -> bool:
+        """Sent in (first time) by the end of the deadline day."""
+        if self.first_submitted_at is None:
+            return False
+        return timezone.localtime(self.first_submitted_at).date() <= self.round.deadline
+
+    def light_on(self, today: datetime.date) -> str:
+        sent = self.status in self.COUNTED or self.round.status != ReportRound.Status.OPEN
+        return light_for(self.round.deadline, sent, today)
+
+
+class ReportLine(models.Model):
+    """One figure of a report: the indicator asked of this unit and the value it gave."""
+
+    report = models.ForeignKey(
+        Report, verbose_name="信息报送", on_delete=models.CASCADE, related_name="lines"
+    )
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="指标", on_delete=models.PROTECT, related_name="lines"
+    )
+    value = models.DecimalField("数值", max_digits=16, decimal_places=2, null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "报送数值"
+        verbose_name_plural = "报送数值"
+        ordering = ["indicator__order", "indicator_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="report_line_once"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0), name="report_line_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator.name} {self.value}"
+
+
+class ReportFile(StoredFile):
+    """台账: the unit's own ledger (Excel/PDF) behind its figures."""
+
+    report = models.ForeignKey(
+        Report, verbose_name="信息报送", on_delete=models.CASCADE, related_name="files"
+    )
+
+    class Meta(StoredFile.Meta):
+        verbose_name = "报送台账"
+        verbose_name_plural = "报送台账"
+
+    def upload_folder(self):
+        return f"reports/{self.report_id}"

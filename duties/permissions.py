@@ -8,7 +8,16 @@ from django.http import Http404
 
 from members.permissions import Role, has_role, is_office
 
-from .models import Escalation, Extension, FeedbackFile, Task, TaskUnit
+from .models import (
+    Escalation,
+    Extension,
+    FeedbackFile,
+    Report,
+    ReportFile,
+    ReportRound,
+    Task,
+    TaskUnit,
+)
 
 
 def sees_everything(user) -> bool:
@@ -76,3 +85,61 @@ def get_extension_for_office(user, pk) -> Extension:
         return Extension.objects.select_related("task", "unit").get(pk=pk)
     except Extension.DoesNotExist:
         raise Http404("延期申请不存在。") from None
+
+
+# --- 救助信息报送 ---------------------------------------------------------------------------------
+# The office runs rounds and reviews reports; leaders read everything; a unit's liaisons fill in
+# their own unit's report and its members read it; another unit's report is 404.
+
+
+def can_manage_reports(user) -> bool:
+    return is_office(user)
+
+
+def can_see_statistics(user) -> bool:
+    return sees_everything(user)
+
+
+def rounds_for_user(user):
+    rounds = ReportRound.objects.all()
+    if sees_everything(user):
+        return rounds
+    if is_unit_user(user):
+        return rounds.filter(reports__unit_id=user.unit_id)
+    return rounds.none()
+
+
+def get_round_for_user(user, pk) -> ReportRound:
+    try:
+        return rounds_for_user(user).get(pk=pk)
+    except ReportRound.DoesNotExist:
+        raise Http404("报送任务不存在。") from None
+
+
+def reports_for_user(user):
+    reports = Report.objects.select_related("round", "unit")
+    if sees_everything(user):
+        return reports
+    if is_unit_user(user):
+        return reports.filter(unit_id=user.unit_id)
+    return reports.none()
+
+
+def get_report_for_user(user, pk) -> Report:
+    try:
+        return reports_for_user(user).get(pk=pk)
+    except Report.DoesNotExist:
+        raise Http404("报送不存在。") from None
+
+
+def can_fill_report(user, report) -> bool:
+    """Only a liaison of the report's own unit fills it in."""
+    return has_role(user, Role.LIAISON) and user.unit_id == report.unit_id
+
+
+def get_report_file_for_user(user, report_pk, pk) -> ReportFile:
+    report = get_report_for_user(user, report_pk)
+    try:
+        return report.files.get(pk=pk)
+    except ReportFile.DoesNotExist:
+        raise Http404("文件不存在。") from None

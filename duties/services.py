@@ -4,17 +4,36 @@ Refusals raise DutiesError with the Chinese message the user sees, and change no
 """
 
 import datetime
+import hashlib
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from members.files import store_uploads
+from members.files import check_upload, store_uploads
 from members.locking import lock
 from members.models import Unit
 from members.sequences import next_number
+from members.steps import record_step
 
 from . import permissions as perms
-from .models import Escalation, Extension, Feedback, FeedbackFile, Task, TaskUnit
+from .figures import NOTE_MAX_LENGTH, FigureError, parse_figure
+from .models import (
+    Escalation,
+    Extension,
+    Feedback,
+    FeedbackFile,
+    Indicator,
+    Report,
+    ReportFile,
+    ReportLine,
+    ReportRound,
+    Task,
+    TaskUnit,
+    period_label,
+)
+from .report_xlsx import read_filled
 
 
 class DutiesError(Exception):
@@ -257,3 +276,277 @@ def resolve_escalation(escalation, *, by, resolution) -> Escalation:
     escalation.resolved_at, escalation.resolution = timezone.now(), resolution
     escalation.save(update_fields=["resolved_at", "resolution"])
     return escalation
+
+
+# --- 救助信息报送 ---------------------------------------------------------------------------------
+
+
+class FigureErrors(DutiesError):
+    """Several refused figures at once (a form or an Excel file); `errors` lists each one."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("；".join(errors) + "。")
+
+
+@transaction.atomic
+def create_indicator(
+    *, by, name, measure, kind, unit_kinds=(), help_text="", order=0
+) -> Indicator:
+    if not perms.can_manage_reports(by):
+        raise DutiesError("只有办公室可以维护报送指标。")
+    name = (name or "").strip()
+    if not name:
+        raise DutiesError("请填写指标名称。")
+    if measure not in Indicator.Measure.values:
+        raise DutiesError("请选择计量单位。")
+    if kind not in Indicator.Kind.values:
+        raise DutiesError("请选择数值类型。")
+    unit_kinds = list(unit_kinds)
+    if not unit_kinds or any(k not in Unit.Kind.values for k in unit_kinds):
+        raise DutiesError("请选择报送本指标的单位类别。")
+    if Indicator.objects.filter(name=name).exists():
+        raise DutiesError(f"已有名为“{name}”的指标。")
+    return Indicator.objects.create(
+        name=name,
+        measure=measure,
+        kind=kind,
+        unit_kinds=unit_kinds,
+        help_text=(help_text or "").strip(),
+        order=order,
+    )
+
+
+@transaction.atomic
+def open_round(*, by, period, year, number, deadline, units, indicators) -> ReportRound:
+    """发起报送: one report per unit asked, with a line for each chosen indicator its kind reports."""
+    if not perms.can_manage_reports(by):
+        raise DutiesError("只有办公室可以发起信息报送。")
+    if period not in ReportRound.Period.values:
+        raise DutiesError("请选择报送周期。")
+    if year is None or not 2000 <= year <= 2100:
+        raise DutiesError("请填写正确的年度。")
+    if number is None or not 1 <= number <= ReportRound.PERIOD_COUNT[period]:
+        raise DutiesError(
+            f"{ReportRound.Period(period).label}报送的期次应为 1–{ReportRound.PERIOD_COUNT[period]}。"
+        )
+    if deadline is None:
+        raise DutiesError("请填写报送截止日期。")
+    units, indicators = list(units), [i for i in indicators if i.active]
+    if not units:
+        raise DutiesError("请选择报送单位。")
+    if not indicators:
+        raise DutiesError("请选择报送指标。")
+    if ReportRound.objects.filter(period=period, year=year, number=number).exists():
+        raise DutiesError(f"{period_label(period, year, number)}的报送任务已经发起。")
+    asked = {u: [i for i in indicators if u.kind in i.unit_kinds] for u in units}
+    nothing = [u.short_name for u, lines in asked.items() if not lines]
+    if nothing:
+        raise DutiesError(f"所选指标中没有以下单位应报送的：{'、'.join(nothing)}。")
+    try:
+        with transaction.atomic():
+            round_ = ReportRound.objects.create(
+                period=period, year=year, number=number, deadline=deadline, created_by=by
+            )
+    except IntegrityError as e:
+        raise DutiesError(f"{period_label(period, year, number)}的报送任务已经发起。") from e
+    for unit, unit_indicators in asked.items():
+        report = Report.objects.create(round=round_, unit=unit)
+        for indicator in unit_indicators:
+            ReportLine.objects.create(report=report, indicator=indicator)
+    record_step(round_, ReportRound.Action.OPENED, by=by, comment=f"截止 {deadline:%Y-%m-%d}")
+    return round_
+
+
+def _editable_report(report, by) -> Report:
+    report = lock(report)
+    if not perms.can_fill_report(by, report):
+        raise DutiesError("只有本单位的联络员可以填报本单位的数据。")
+    if report.round.status != ReportRound.Status.OPEN:
+        raise DutiesError("该报送任务已截止，不能再填报。")
+    if not report.is_editable:
+        raise DutiesError(f"本单位的报送{report.get_status_display()}，不能再修改。")
+    return report
+
+
+def _check_figures(report, raw: dict) -> dict[int, object]:
+    """{indicator id: Decimal | None} for every line, or FigureErrors naming each refused one."""
+    values, errors = {}, []
+    for line in report.lines.select_related("indicator"):
+        indicator = line.indicator
+        try:
+            values[indicator.pk] = parse_figure(indicator, raw.get(indicator.pk))
+        except FigureError as e:
+            errors.append(f"{indicator.name}：{e}")
+    if errors:
+        raise FigureErrors(errors)
+    return values
+
+
+def _check_note(note) -> str:
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise DutiesError(f"填报说明不能超过 {NOTE_MAX_LENGTH} 字（现有 {len(note)} 字）。")
+    return note
+
+
+def _write_figures(report, values: dict, note: str, files, by):
+    for line in report.lines.all():
+        new = values.get(line.indicator_id)
+        if line.value != new:
+            line.value = new
+            line.save(update_fields=["value"])
+    report.note = note
+    store_uploads(
+        files,
+        lambda upload, sha: ReportFile(
+            report=report, name=upload.name, size=upload.size, sha256=sha, uploaded_by=by
+        ),
+        DutiesError,
+    )
+
+
+@transaction.atomic
+def save_report(report, *, by, values: dict, note="", files=()) -> Report:
+    """保存草稿: the figures so far (empty ones allowed), the note, any 台账 files."""
+    report = _editable_report(report, by)
+    checked = _check_figures(report, values)
+    note = _check_note(note)
+    _write_figures(report, checked, note, files, by)
+    if report.status == Report.Status.PENDING:
+        report.status = Report.Status.DRAFT
+    report.save(update_fields=["note", "status"])
+    record_step(report, Report.Action.SAVED, by=by)
+    return report
+
+
+@transaction.atomic
+def import_report_xlsx(report, *, by, upload) -> Report:
+    """A filled-in template: every cell checked; nothing stored unless the whole file is valid."""
+    report = _editable_report(report, by)
+    if upload is None:
+        raise DutiesError("请选择填好的 Excel 文件。")
+    if not (upload.name or "").lower().endswith(".xlsx"):
+        raise DutiesError("请上传本页下载的 .xlsx 模板。")
+    try:
+        check_upload(upload)
+    except ValidationError as e:
+        raise DutiesError(e.messages[0]) from e
+    values, errors = read_filled(report, upload)
+    if errors:
+        raise FigureErrors(errors)
+    _write_figures(report, values, report.note, (), by)
+    if report.status == Report.Status.PENDING:
+        report.status = Report.Status.DRAFT
+    report.save(update_fields=["status"])
+    record_step(report, Report.Action.IMPORTED, by=by, comment=upload.name[:100])
+    return report
+
+
+@transaction.atomic
+def submit_report(report, *, by, values: dict | None = None, note=None, files=()) -> Report:
+    """报送 (or 重新报送 after a return): every figure filled in; the office is told on its home."""
+    report = _editable_report(report, by)
+    if values is not None:
+        checked = _check_figures(report, values)
+        note = _check_note(note)
+        _write_figures(report, checked, note, files, by)
+    missing = [
+        line.indicator.name
+        for line in report.lines.select_related("indicator")
+        if line.value is None
+    ]
+    if missing:
+        raise DutiesError(f"还有指标未填写：{'、'.join(missing)}。没有发生的请填 0。")
+    resubmitted = report.status == Report.Status.RETURNED
+    now = timezone.now()
+    report.status, report.submitted_at, report.submitted_by = Report.Status.SUBMITTED, now, by
+    report.first_submitted_at = report.first_submitted_at or now
+    report.save(
+        update_fields=["status", "submitted_at", "submitted_by", "first_submitted_at", "note"]
+    )
+    action = Report.Action.RESUBMITTED if resubmitted else Report.Action.SUBMITTED
+    record_step(report, action, by=by)
+    return report
+
+
+def _submitted_report(report, by, verb) -> Report:
+    if not perms.can_manage_reports(by):
+        raise DutiesError(f"只有办公室可以{verb}报送。")
+    report = lock(report)
+    if report.status != Report.Status.SUBMITTED:
+        raise DutiesError(f"只有已报送的数据才能{verb}（现在{report.get_status_display()}）。")
+    return report
+
+
+@transaction.atomic
+def return_report(report, *, by, comment) -> Report:
+    report = _submitted_report(report, by, "退回")
+    comment = (comment or "").strip()
+    if not comment:
+        raise DutiesError("退回时请写明需要修改的地方。")
+    if len(comment) > NOTE_MAX_LENGTH:
+        raise DutiesError(f"退回意见不能超过 {NOTE_MAX_LENGTH} 字。")
+    report.status, report.return_comment = Report.Status.RETURNED, comment
+    report.save(update_fields=["status", "return_comment"])
+    record_step(report, Report.Action.RETURNED, by=by, comment=comment)
+    return report
+
+
+@transaction.atomic
+def accept_report(report, *, by) -> Report:
+    report = _submitted_report(report, by, "采用")
+    report.status = Report.Status.ACCEPTED
+    report.save(update_fields=["status"])
+    record_step(report, Report.Action.ACCEPTED, by=by)
+    return report
+
+
+@transaction.atomic
+def close_round(round_, *, by) -> ReportRound:
+    """截止: no more figures; what was not sent in stays missing (缺报)."""
+    if not perms.can_manage_reports(by):
+        raise DutiesError("只有办公室可以截止报送。")
+    round_ = lock(round_)
+    if round_.status != ReportRound.Status.OPEN:
+        raise DutiesError("该报送任务已经截止。")
+    round_.status, round_.closed_at = ReportRound.Status.CLOSED, timezone.now()
+    round_.save(update_fields=["status", "closed_at"])
+    missing = round_.reports.exclude(status__in=Report.COUNTED).count()
+    record_step(round_, ReportRound.Action.CLOSED, by=by, comment=f"缺报 {missing} 个单位")
+    return round_
+
+
+@transaction.atomic
+def publish_round(round_, *, by) -> ReportRound:
+    """对外发布: render the 统计情况 PDF once and keep it with its SHA-256."""
+    from .statistics_pdf import render_statistics_pdf
+
+    if not perms.can_manage_reports(by):
+        raise DutiesError("只有办公室可以发布统计情况。")
+    round_ = lock(round_)
+    if round_.status == ReportRound.Status.OPEN:
+        raise DutiesError("请先截止报送，再发布统计情况。")
+    if round_.status == ReportRound.Status.PUBLISHED:
+        raise DutiesError("该期统计情况已经发布。")
+    now = timezone.now()
+    pdf = render_statistics_pdf(round_, published_on=timezone.localtime(now).date())
+    round_.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    round_.pdf.save(
+        f"{round_.period}-{round_.year}-{round_.number}-{round_.pdf_sha256[:12]}.pdf",
+        ContentFile(pdf),
+        save=False,
+    )
+    stored = round_.pdf.name
+    try:
+        round_.status, round_.published_at, round_.published_by = (
+            ReportRound.Status.PUBLISHED,
+            now,
+            by,
+        )
+        round_.save(update_fields=["pdf", "pdf_sha256", "status", "published_at", "published_by"])
+        record_step(round_, ReportRound.Action.PUBLISHED, by=by)
+    except Exception:
+        round_.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
+        raise
+    return round_

@@ -25,6 +25,28 @@ urlpatterns = [
     path("escalations/", views.escalation_list, name="escalation-list"),
     path("escalations/<int:pk>/", views.escalation_detail, name="escalation-detail"),
     path("escalations/<int:pk>/resolve/", views.escalation_resolve, name="escalation-resolve"),
+    path("reports/", views.round_list, name="round-list"),
+    path("reports/new/", views.round_create, name="round-create"),
+    path("reports/indicators/", views.indicator_list, name="indicator-list"),
+    path("reports/published/", views.publication_list, name="publication-list"),
+    path("reports/<int:pk>/", views.round_detail, name="round-detail"),
+    path("reports/<int:pk>/close/", views.round_close, name="round-close"),
+    path("reports/<int:pk>/publish/", views.round_publish, name="round-publish"),
+    path("reports/<int:pk>/statistics/", views.round_statistics, name="round-statistics"),
+    path(
+        "reports/<int:pk>/statistics.xlsx",
+        views.round_statistics_export,
+        name="round-statistics-export",
+    ),
+    path("reports/<int:pk>/statistics.pdf", views.round_pdf, name="round-pdf"),
+    path("reports/unit/<int:pk>/", views.report_detail, name="report-detail"),
+    path("reports/unit/<int:pk>/template.xlsx", views.report_template, name="report-template"),
+    path("reports/unit/<int:pk>/import/", views.report_import, name="report-import"),
+    path("reports/unit/<int:pk>/accept/", views.report_accept, name="report-accept"),
+    path("reports/unit/<int:pk>/return/", views.report_return, name="report-return"),
+    path(
+        "reports/unit/<int:pk>/files/<int:file_pk>/", views.report_file, name="report-file"
+    ),
     path("units/", views.unit_list, name="unit-list"),
     path("units/<int:pk>/", views.unit_detail, name="unit-detail"),
 ]

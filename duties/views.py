@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
-from members.files import serve_stored_file
+from members.files import content_disposition, serve_stored_file
 from members.forms import form_errors
 from members.models import Liaison, Seat, Tenure, Unit
 from members.permissions import Role, role_required
@@ -16,7 +16,8 @@ from members.xlsx import XLSX
 
 from . import permissions as perms
 from . import selectors, services
-from .exports import ledger_xlsx
+from .exports import ledger_xlsx, statistics_xlsx
+from .figures import format_figure
 from .forms import (
     CloseTaskForm,
     DecideExtensionForm,
@@ -24,11 +25,19 @@ from .forms import (
     EscalationForm,
     ExtensionForm,
     FeedbackForm,
+    ImportForm,
+    IndicatorForm,
+    ReportForm,
     ResolveForm,
+    ReturnReportForm,
+    RoundForm,
+    StatisticsForm,
     TaskFilterForm,
     TaskForm,
 )
-from .models import Duty, Light, Task, TaskUnit
+from .models import Duty, Indicator, Light, Report, ReportRound, Task, TaskUnit
+from .report_xlsx import template_xlsx
+from . import statistics as stats_
 
 
 @role_required()
@@ -359,3 +368,317 @@ def escalation_resolve(request, pk):
     else:
         messages.success(request, "督办已解除。")
     return redirect(escalation)
+
+
+# --- 救助信息报送 ---------------------------------------------------------------------------------
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = content_disposition(filename)
+    return response
+
+
+@role_required()
+@require_safe
+def round_list(request):
+    user = request.user
+    rounds = perms.rounds_for_user(user).annotate(
+        asked=Count("reports", distinct=True),
+        sent=Count("reports", filter=Q(reports__status__in=Report.COUNTED), distinct=True),
+    )
+    own = None
+    if not perms.sees_everything(user) and user.unit_id:
+        own = {
+            r.round_id: r for r in Report.objects.filter(unit_id=user.unit_id, round__in=rounds)
+        }
+    page = Paginator(rounds, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(r, own.get(r.pk) if own is not None else None) for r in page.object_list]
+    return render(
+        request,
+        "duties/round_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "today": timezone.localdate(),
+            "can_manage": perms.can_manage_reports(user),
+            "see_all": perms.sees_everything(user),
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+def indicator_list(request):
+    form = IndicatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_indicator(by=request.user, **form.cleaned_data)
+        except services.DutiesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "指标已添加。")
+            return redirect("duties:indicator-list")
+    return render(
+        request,
+        "duties/indicator_list.html",
+        {"form": form, "indicators": Indicator.objects.all()},
+    )
+
+
+@role_required(Role.OFFICE)
+def round_create(request):
+    today = timezone.localdate()
+    initial = {
+        "period": ReportRound.Period.QUARTER,
+        "year": today.year,
+        "number": (today.month - 1) // 3 + 1,
+        "units": Unit.objects.filter(active=True).exclude(kind=Unit.Kind.GOVERNMENT),
+        "indicators": Indicator.objects.filter(active=True),
+    }
+    form = RoundForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            round_ = services.open_round(by=request.user, **form.cleaned_data)
+        except services.DutiesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"已发起{round_.title}信息报送。")
+            return redirect(round_)
+    return render(request, "duties/round_form.html", {"form": form})
+
+
+@role_required()
+@require_safe
+def round_detail(request, pk):
+    round_ = perms.get_round_for_user(request.user, pk)
+    reports = perms.reports_for_user(request.user).filter(round=round_).order_by("unit__order")
+    today = timezone.localdate()
+    rows = [(r, r.light_on(today)) for r in reports]
+    return render(
+        request,
+        "duties/round_detail.html",
+        {
+            "round": round_,
+            "rows": rows,
+            "today": today,
+            "late": [r for r, light in rows if light == Light.RED],
+            "can_manage": perms.can_manage_reports(request.user),
+            "can_see_statistics": perms.can_see_statistics(request.user),
+            "steps": round_.steps.select_related("by"),
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def round_close(request, pk):
+    round_ = perms.get_round_for_user(request.user, pk)
+    try:
+        services.close_round(round_, by=request.user)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "报送已截止。")
+    return redirect(round_)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def round_publish(request, pk):
+    round_ = perms.get_round_for_user(request.user, pk)
+    try:
+        services.publish_round(round_, by=request.user)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "统计情况已发布。")
+    return redirect(round_)
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+@require_safe
+def round_statistics(request, pk):
+    round_ = perms.get_round_for_user(request.user, pk)
+    header, rows = stats_.statistics_rows(round_)
+    units, stats = stats_.round_statistics(round_)
+    form = StatisticsForm(request.GET or None)
+    indicator = form.cleaned_data["indicator"] if form.is_valid() else None
+    if indicator is None and stats:
+        indicator = stats[0].indicator
+    chart = None
+    if indicator is not None:
+        points = stats_.series(indicator, round_.period)
+        chart = stats_.series_chart(points, lambda v: format_figure(indicator, v))
+    return render(
+        request,
+        "duties/round_statistics.html",
+        {
+            "round": round_,
+            "header": header,
+            "rows": rows,
+            "stats": stats,
+            "form": form,
+            "indicator": indicator,
+            "chart": chart,
+        },
+    )
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+@require_safe
+def round_statistics_export(request, pk):
+    round_ = perms.get_round_for_user(request.user, pk)
+    return _xlsx_response(statistics_xlsx(round_), f"{round_.title}信息报送统计.xlsx")
+
+
+@role_required()
+@require_safe
+def publication_list(request):
+    rounds = ReportRound.objects.filter(status=ReportRound.Status.PUBLISHED).order_by(
+        "-published_at"
+    )
+    page = Paginator(rounds, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "duties/publication_list.html", {"page": page, "rounds": page.object_list}
+    )
+
+
+@role_required()
+@require_safe
+def round_pdf(request, pk):
+    """A published 统计情况 is public to every signed-in user (对外发布)."""
+    round_ = get_object_or_404(ReportRound, pk=pk, status=ReportRound.Status.PUBLISHED)
+    return serve_stored_file(request, round_.published_pdf, inline=True)
+
+
+@role_required()
+def report_detail(request, pk):
+    report = perms.get_report_for_user(request.user, pk)
+    user = request.user
+    lines = list(report.lines.select_related("indicator"))
+    can_fill = (
+        perms.can_fill_report(user, report)
+        and report.is_editable
+        and report.round.status == ReportRound.Status.OPEN
+    )
+    form = None
+    if can_fill:
+        form = ReportForm(
+            request.POST or None,
+            request.FILES or None,
+            lines=lines,
+            initial={"note": report.note},
+        )
+        if request.method == "POST":
+            submit = request.POST.get("action") == "submit"
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    if submit:
+                        services.submit_report(
+                            report,
+                            by=user,
+                            values=form.figures(),
+                            note=data["note"],
+                            files=data["files"],
+                        )
+                    else:
+                        services.save_report(
+                            report,
+                            by=user,
+                            values=form.figures(),
+                            note=data["note"],
+                            files=data["files"],
+                        )
+                except services.DutiesError as e:
+                    form.add_error(None, str(e))
+                else:
+                    messages.success(request, "已报送，等待办公室审核。" if submit else "草稿已保存。")
+                    return redirect(report)
+    elif request.method == "POST":
+        messages.error(request, "本单位的报送现在不能修改。")
+        return redirect(report)
+    manage = perms.can_manage_reports(user) and report.status == Report.Status.SUBMITTED
+    return render(
+        request,
+        "duties/report_detail.html",
+        {
+            "report": report,
+            "round": report.round,
+            "lines": [(line, format_figure(line.indicator, line.value)) for line in lines],
+            "form": form,
+            "import_form": ImportForm() if can_fill else None,
+            "return_form": ReturnReportForm() if manage else None,
+            "can_accept": manage,
+            "light": report.light_on(timezone.localdate()),
+            "files": report.files.all(),
+            "steps": report.steps.select_related("by"),
+        },
+    )
+
+
+@role_required()
+@require_safe
+def report_template(request, pk):
+    report = perms.get_report_for_user(request.user, pk)
+    return _xlsx_response(
+        template_xlsx(report), f"{report.round.title}信息报送-{report.unit.short_name}.xlsx"
+    )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def report_import(request, pk):
+    report = perms.get_report_for_user(request.user, pk)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(report)
+    try:
+        services.import_report_xlsx(report, by=request.user, upload=form.cleaned_data["upload"])
+    except services.FigureErrors as e:
+        messages.error(request, "Excel 文件有错误，没有导入任何数据：")
+        for error in e.errors[:50]:
+            messages.error(request, error)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已从 Excel 导入数据（草稿），请核对后报送。")
+    return redirect(report)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def report_accept(request, pk):
+    report = perms.get_report_for_user(request.user, pk)
+    try:
+        services.accept_report(report, by=request.user)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已采用{report.unit.short_name}的报送。")
+    return redirect(report.round)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def report_return(request, pk):
+    report = perms.get_report_for_user(request.user, pk)
+    form = ReturnReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(report)
+    try:
+        services.return_report(report, by=request.user, **form.cleaned_data)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已退回{report.unit.short_name}修改。")
+    return redirect(report.round)
+
+
+@role_required()
+@require_safe
+def report_file(request, pk, file_pk):
+    attachment = perms.get_report_file_for_user(request.user, pk, file_pk)
+    return serve_stored_file(request, attachment)
