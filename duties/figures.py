@@ -19,7 +19,7 @@ def parse_figure(indicator, raw) -> Decimal | None:
     """The value for `indicator` from `raw` (str, int, float, Decimal or None); None when empty."""
     if raw is None:
         return None
-    if isinstance(raw, bool) or isinstance(raw, datetime.date | datetime.time):
+    if isinstance(raw, bool | datetime.date | datetime.time):
         raise FigureError("不是数字")
     if isinstance(raw, float):
         raw = repr(raw)  # the shortest text that reads back as this float: 12.3, not 12.2999…

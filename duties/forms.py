@@ -273,7 +273,9 @@ class ReportForm(forms.Form):
         return data
 
     def figures(self) -> dict:
-        return {line.indicator_id: self.cleaned_data.get(self.field_name(line)) for line in self.lines}
+        return {
+            line.indicator_id: self.cleaned_data.get(self.field_name(line)) for line in self.lines
+        }
 
     def figure_fields(self):
         return [self[self.field_name(line)] for line in self.lines]
@@ -296,5 +298,8 @@ class ReturnReportForm(forms.Form):
 
 class StatisticsForm(forms.Form):
     indicator = forms.ModelChoiceField(
-        label="指标走势", queryset=Indicator.objects.all(), required=False, empty_label="（选择指标）"
+        label="指标走势",
+        queryset=Indicator.objects.all(),
+        required=False,
+        empty_label="（选择指标）",
     )

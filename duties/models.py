@@ -468,7 +468,9 @@ class ReportRound(models.Model):
 
     period = models.CharField("周期", max_length=10, choices=Period.choices)
     year = models.PositiveSmallIntegerField("年度")
-    number = models.PositiveSmallIntegerField("期次", help_text="月份 1–12、季度 1–4、半年 1–2、年度 1")
+    number = models.PositiveSmallIntegerField(
+        "期次", help_text="月份 1–12、季度 1–4、半年 1–2、年度 1"
+    )
     deadline = models.DateField("报送截止日期")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
@@ -576,9 +578,7 @@ class Report(models.Model):
     unit = models.ForeignKey(
         Unit, verbose_name="报送单位", on_delete=models.PROTECT, related_name="reports"
     )
-    status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.PENDING
-    )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     note = models.TextField("填报说明", blank=True)
     submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
     submitted_by = models.ForeignKey(

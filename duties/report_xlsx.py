@@ -67,9 +67,14 @@ def read_filled(report, upload) -> tuple[dict[int, object], list[str]]:
     finally:
         wb.close()
     errors: list[str] = []
-    header = [str(v).strip() if v is not None else "" for v in (rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else [])]
+    header = [
+        str(v).strip() if v is not None else ""
+        for v in (rows[HEADER_ROW - 1] if len(rows) >= HEADER_ROW else [])
+    ]
     if header[:4] != HEADER[:4]:
-        return {}, [f"第{HEADER_ROW}行应为表头“{'、'.join(HEADER[:4])}”，请使用本页下载的模板填写。"]
+        return {}, [
+            f"第{HEADER_ROW}行应为表头“{'、'.join(HEADER[:4])}”，请使用本页下载的模板填写。"
+        ]
     values: dict[int, object] = {}
     seen: set[str] = set()
     for row_number, row in enumerate(rows[FIRST_ROW - 1 :], FIRST_ROW):

@@ -290,9 +290,7 @@ class FigureErrors(DutiesError):
 
 
 @transaction.atomic
-def create_indicator(
-    *, by, name, measure, kind, unit_kinds=(), help_text="", order=0
-) -> Indicator:
+def create_indicator(*, by, name, measure, kind, unit_kinds=(), help_text="", order=0) -> Indicator:
     if not perms.can_manage_reports(by):
         raise DutiesError("只有办公室可以维护报送指标。")
     name = (name or "").strip()

@@ -151,6 +151,13 @@ def series_chart(points, fmt, width=640, height=220) -> Chart | None:
         h = float(value) / float(top) * plot_h
         x = left + i * step + gap / 2
         bars.append(
-            (round(x, 1), round(20 + plot_h - h, 1), round(step - gap, 1), round(h, 1), label, fmt(value))
+            (
+                round(x, 1),
+                round(20 + plot_h - h, 1),
+                round(step - gap, 1),
+                round(h, 1),
+                label,
+                fmt(value),
+            )
         )
     return Chart(width, height, bars, fmt(top))

@@ -44,9 +44,7 @@ urlpatterns = [
     path("reports/unit/<int:pk>/import/", views.report_import, name="report-import"),
     path("reports/unit/<int:pk>/accept/", views.report_accept, name="report-accept"),
     path("reports/unit/<int:pk>/return/", views.report_return, name="report-return"),
-    path(
-        "reports/unit/<int:pk>/files/<int:file_pk>/", views.report_file, name="report-file"
-    ),
+    path("reports/unit/<int:pk>/files/<int:file_pk>/", views.report_file, name="report-file"),
     path("units/", views.unit_list, name="unit-list"),
     path("units/<int:pk>/", views.unit_detail, name="unit-detail"),
 ]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
@@ -16,6 +17,7 @@ from members.xlsx import XLSX
 
 from . import permissions as perms
 from . import selectors, services
+from . import statistics as stats_
 from .exports import ledger_xlsx, statistics_xlsx
 from .figures import format_figure
 from .forms import (
@@ -37,7 +39,6 @@ from .forms import (
 )
 from .models import Duty, Indicator, Light, Report, ReportRound, Task, TaskUnit
 from .report_xlsx import template_xlsx
-from . import statistics as stats_
 
 
 @role_required()
@@ -383,15 +384,17 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 @require_safe
 def round_list(request):
     user = request.user
-    rounds = perms.rounds_for_user(user).annotate(
-        asked=Count("reports", distinct=True),
-        sent=Count("reports", filter=Q(reports__status__in=Report.COUNTED), distinct=True),
+    rounds = (
+        perms.rounds_for_user(user)
+        .annotate(
+            asked=Count("reports", distinct=True),
+            sent=Count("reports", filter=Q(reports__status__in=Report.COUNTED), distinct=True),
+        )
+        .order_by("-year", "-deadline", "-pk")
     )
     own = None
     if not perms.sees_everything(user) and user.unit_id:
-        own = {
-            r.round_id: r for r in Report.objects.filter(unit_id=user.unit_id, round__in=rounds)
-        }
+        own = {r.round_id: r for r in Report.objects.filter(unit_id=user.unit_id, round__in=rounds)}
     page = Paginator(rounds, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(r, own.get(r.pk) if own is not None else None) for r in page.object_list]
     return render(
@@ -593,9 +596,13 @@ def report_detail(request, pk):
                 except services.DutiesError as e:
                     form.add_error(None, str(e))
                 else:
-                    messages.success(request, "已报送，等待办公室审核。" if submit else "草稿已保存。")
+                    messages.success(
+                        request, "已报送，等待办公室审核。" if submit else "草稿已保存。"
+                    )
                     return redirect(report)
     elif request.method == "POST":
+        if not perms.can_fill_report(user, report):
+            raise PermissionDenied("只有本单位的联络员可以填报本单位的数据。")
         messages.error(request, "本单位的报送现在不能修改。")
         return redirect(report)
     manage = perms.can_manage_reports(user) and report.status == Report.Status.SUBMITTED

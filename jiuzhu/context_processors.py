@@ -12,6 +12,10 @@ SECTIONS = {
     ("duties", "escalation"): "tasks",
     ("duties", "extension"): "tasks",
     ("duties", "feedback"): "tasks",
+    ("duties", "round"): "reports",
+    ("duties", "report"): "reports",
+    ("duties", "indicator"): "reports",
+    ("duties", "publication"): "reports",
     ("meetings", "item"): "items",
     ("meetings", "material"): "items",
     ("meetings", "meeting"): "meetings",
@@ -28,6 +32,7 @@ NAV_ITEMS = [
     ("minutes", "meetings:minutes-list", "纪要"),
     ("tasks", "duties:task-list", "督办"),
     ("cases", "cases:case-list", "个案"),
+    ("reports", "duties:round-list", "信息报送"),
     ("duties", "duties:catalogue", "职责清单"),
     ("units", "duties:unit-list", "成员单位"),
 ]

@@ -253,6 +253,8 @@ def build_demo_year():
     build_supervision(minutes, users, today)
     # 5. Urgent cases in different states; one deliberated in the written review of step 3.
     build_cases(users, written, today)
+    # 6. 救助信息报送: last quarter's round with every kind of report; earlier rounds to compare.
+    build_reports(users, today)
     return {"plenary": plenary, "special": special, "written": written, "minutes": minutes}
 
 
@@ -493,3 +495,93 @@ def meeting_services_for_demo(office, case, today):
 def _demo_liaison(unit_name):
     """The demo liaison of a unit (EXTRA_LIAISONS covers every unit the demo needs)."""
     return User.objects.get(unit__name=unit_name, groups__name=Role.LIAISON.value)
+
+
+REPORT_UNITS = [
+    ("旗民政局", "liaison"),
+    ("旗教体局", "liaison2"),
+    ("旗公安局", "liaison-gongan"),
+    ("旗人力资源和社会保障局", "liaison-renshe"),
+    ("旗医疗保障局", "liaison-yibao"),
+    ("旗自然资源局", "liaison-ziran"),
+]
+
+
+def _quarter_before(year, quarter, n=1):
+    index = year * 4 + quarter - 1 - n
+    return index // 4, index % 4 + 1
+
+
+def build_reports(users, today):
+    """Indicators; the same quarter last year (published) and the quarter before last (closed),
+    all sent in; last quarter's round, past its deadline and still open: accepted, submitted,
+    returned, sent in late, a draft and one not started."""
+    office = users["office"]
+    kinds = [Unit.Kind.DEPARTMENT, Unit.Kind.MASS_ORGANISATION, Unit.Kind.TOWN]
+    indicators = [
+        duties_services.create_indicator(
+            by=office,
+            name=name,
+            measure=measure,
+            kind=kind,
+            unit_kinds=kinds,
+            help_text=help_text,
+            order=n,
+        )
+        for n, (name, measure, kind, help_text) in enumerate(
+            [
+                ("临时救助人次", "人次", "integer", "本期实施临时救助的人次"),
+                ("临时救助金额", "元", "money", "本期实际发放的临时救助资金"),
+                ("主动发现困难群众户数", "户", "integer", "走访、排查中主动发现并转介的户数"),
+            ],
+            1,
+        )
+    ]
+    units = [_unit(name) for name, _ in REPORT_UNITS]
+    this_quarter = (today.month - 1) // 3 + 1
+    year, quarter = _quarter_before(today.year, this_quarter)
+
+    def send(round_, k, skip=()):
+        for i, (name, username) in enumerate(REPORT_UNITS):
+            if name in skip:
+                continue
+            report = round_.reports.get(unit__name=name)
+            values = {
+                ind.pk: str((i + 2) * (10 + k) * (500 if ind.kind == "money" else 1))
+                for ind in indicators
+            }
+            duties_services.submit_report(report, by=users[username], values=values)
+        return round_
+
+    def open_(y, q, deadline):
+        return duties_services.open_round(
+            by=office,
+            period="quarter",
+            year=y,
+            number=q,
+            deadline=deadline,
+            units=units,
+            indicators=indicators,
+        )
+
+    last_year = send(open_(year - 1, quarter, datetime.date(year - 1, quarter * 3, 28)), 0)
+    duties_services.close_round(last_year, by=office)
+    duties_services.publish_round(last_year, by=office)
+    py, pq = _quarter_before(year, quarter)
+    before = send(open_(py, pq, datetime.date(py, pq * 3, 28)), 2, skip={"旗自然资源局"})
+    duties_services.close_round(before, by=office)
+    # Last quarter: due 3 days ago, still open.
+    current = open_(year, quarter, today - datetime.timedelta(days=3))
+    send(current, 4, skip={"旗医疗保障局", "旗自然资源局", "旗公安局"})
+    for report in current.reports.filter(status="submitted").select_related("unit"):
+        if report.unit.name == "旗民政局":
+            duties_services.accept_report(report, by=office)
+        if report.unit.name == "旗人力资源和社会保障局":
+            duties_services.return_report(
+                report, by=office, comment="临时救助金额与台账不一致，请核实。"
+            )
+    gongan = current.reports.get(unit__name="旗公安局")
+    duties_services.save_report(
+        gongan, by=users["liaison-gongan"], values={indicators[0].pk: "6"}, note="金额待财务核对"
+    )
+    return current

@@ -34,6 +34,7 @@ OWN_UNIT = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "memb
 PARTY = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "member": 200}
 LIAISON_POST_GET = {"liaison": 405, "liaison2": 405}
 LIAISON_POST = {"liaison": 302, "liaison2": 404}
+LEADERSHIP = {"office": 200, "leader": 200}
 
 
 def _no_args(w):
@@ -62,6 +63,14 @@ def _task(w):
 
 def _case(w):
     return [w["case"].pk]
+
+
+def _round(w):
+    return [w["round"].pk]
+
+
+def _report(w):
+    return [w["report"].pk]
 
 
 # name -> (args from the world, GET expectations, POST expectations). Unlisted personas:
@@ -145,6 +154,24 @@ MATRIX = {
     "duties:escalation-list": (_no_args, READERS, READ_ONLY),
     "duties:escalation-detail": (lambda w: [w["escalation"].pk], OWN_UNIT, READ_ONLY),
     "duties:escalation-resolve": (lambda w: [w["escalation"].pk], OFFICE_ONLY_GET, OFFICE_POST),
+    # 救助信息报送: the open round asks 民政局 (liaison's unit) and 教体局 (liaison2's), not
+    # 财政局 (member's); the report is 民政局's. The published round is readable by everyone.
+    "duties:round-list": (_no_args, READERS, READ_ONLY),
+    "duties:round-create": (_no_args, OFFICE, OFFICE),
+    "duties:indicator-list": (_no_args, OFFICE, OFFICE),
+    "duties:publication-list": (_no_args, READERS, READ_ONLY),
+    "duties:round-detail": (_round, INVITED, READ_ONLY),
+    "duties:round-close": (_round, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:round-publish": (_round, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:round-statistics": (_round, LEADERSHIP, {"office": 405, "leader": 405}),
+    "duties:round-statistics-export": (_round, LEADERSHIP, {"office": 405, "leader": 405}),
+    "duties:round-pdf": (lambda w: [w["published_round"].pk], READERS, READ_ONLY),
+    "duties:report-detail": (_report, OWN_UNIT, {"liaison": 302, "liaison2": 404, "member": 404}),
+    "duties:report-template": (_report, OWN_UNIT, READ_ONLY),
+    "duties:report-import": (_report, LIAISON_POST_GET, LIAISON_POST),
+    "duties:report-accept": (_report, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:report-return": (_report, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:report-file": (lambda w: [w["report"].pk, w["report_file"].pk], OWN_UNIT, READ_ONLY),
     # The case lives in 札萨克镇 and 民政局 (liaison's unit) was asked to verify it: it names
     # 民政局, not 教体局 (liaison2) nor 财政局 (member).
     "cases:case-list": (_no_args, READERS, READ_ONLY),
@@ -240,6 +267,37 @@ def build_world():
     verification = cases_services.request_verification(
         case, by=office, unit=Unit.objects.get(name="旗民政局"), subject="低保"
     )
+    indicator = duties_services.create_indicator(
+        by=office, name="临时救助人次", measure="人次", kind="integer", unit_kinds=["department"]
+    )
+    asked = list(Unit.objects.filter(name__in=["旗民政局", "旗教体局"]))
+    report_round = duties_services.open_round(
+        by=office,
+        period="quarter",
+        year=2026,
+        number=3,
+        deadline=datetime.date(2026, 10, 10),
+        units=asked,
+        indicators=[indicator],
+    )
+    report = report_round.reports.get(unit__name="旗民政局")
+    duties_services.save_report(
+        report,
+        by=liaison,
+        values={},
+        files=[SimpleUploadedFile("台账.pdf", b"%PDF-1.4 r", content_type="application/pdf")],
+    )
+    published_round = duties_services.open_round(
+        by=office,
+        period="quarter",
+        year=2026,
+        number=2,
+        deadline=datetime.date(2026, 7, 10),
+        units=asked,
+        indicators=[indicator],
+    )
+    duties_services.close_round(published_round, by=office)
+    duties_services.publish_round(published_round, by=office)
     lockout = AccessAttempt.objects.create(
         username="leader",
         ip_address="10.0.0.9",
@@ -251,6 +309,10 @@ def build_world():
         failures_since_start=5,
     )
     return {
+        "round": report_round,
+        "report": report,
+        "report_file": report.files.get(),
+        "published_round": published_round,
         "lockout": lockout,
         "case": case,
         "case_file": case.files.get(),

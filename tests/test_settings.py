@@ -115,6 +115,14 @@ def test_seed_demo_fills_a_believable_year(charter, settings):
     assert Task.objects.filter(source=Task.Source.CASE).count() == 3
     for case in Case.objects.all():
         validate_id(case.id_number)  # well-formed, invented
+    from duties.models import Report, ReportRound
+
+    assert ReportRound.objects.filter(status="published").count() == 1
+    last = ReportRound.objects.filter(status="open").get()
+    assert {"accepted", "submitted", "returned", "draft", "pending"} == set(
+        last.reports.values_list("status", flat=True)
+    )
+    assert all(r.light_on(today) == "red" for r in last.reports.filter(status__in=Report.EDITABLE))
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from duties import services
-from duties.models import Indicator, Light, Report, ReportRound
+from duties.models import Light, Report, ReportRound
 from duties.report_xlsx import template_xlsx
 from duties.services import DutiesError, FigureErrors
 from duties.statistics import round_statistics, statistics_rows
@@ -127,7 +127,10 @@ def test_a_liaison_saves_a_draft_submits_and_the_office_accepts(round_, liaison,
     report.refresh_from_db()
     assert report.status == Report.Status.DRAFT
     services.submit_report(
-        report, by=liaison, values=figures(report, 临时救助人次="12", 救助金额="3,500.50"), note="含春节走访"
+        report,
+        by=liaison,
+        values=figures(report, 临时救助人次="12", 救助金额="3,500.50"),
+        note="含春节走访",
     )
     report.refresh_from_db()
     assert report.status == Report.Status.SUBMITTED and report.on_time
@@ -141,12 +144,16 @@ def test_a_liaison_saves_a_draft_submits_and_the_office_accepts(round_, liaison,
 
 def test_a_returned_report_is_edited_and_resubmitted(round_, liaison, office):
     report = report_of(round_, "旗民政局")
-    services.submit_report(report, by=liaison, values=figures(report, 临时救助人次="1", 救助金额="0"))
+    services.submit_report(
+        report, by=liaison, values=figures(report, 临时救助人次="1", 救助金额="0")
+    )
     refused(lambda: services.return_report(report, by=office, comment=" "), "写明需要修改")
     services.return_report(report, by=office, comment="救助金额为 0，请核实。")
     report.refresh_from_db()
     assert report.status == Report.Status.RETURNED and "请核实" in report.return_comment
-    services.submit_report(report, by=liaison, values=figures(report, 临时救助人次="1", 救助金额="800"))
+    services.submit_report(
+        report, by=liaison, values=figures(report, 临时救助人次="1", 救助金额="800")
+    )
     report.refresh_from_db()
     assert report.status == Report.Status.SUBMITTED
     assert [s.label for s in report.steps.all()] == ["报送", "退回修改", "重新报送"]
@@ -164,7 +171,9 @@ def test_a_returned_report_is_edited_and_resubmitted(round_, liaison, office):
 def test_bad_figures_are_refused_in_chinese_and_nothing_is_saved(round_, liaison, value, message):
     report = report_of(round_, "旗民政局")
     refused(
-        lambda: services.save_report(report, by=liaison, values=figures(report, 临时救助人次=value)),
+        lambda: services.save_report(
+            report, by=liaison, values=figures(report, 临时救助人次=value)
+        ),
         message,
     )
 
@@ -185,9 +194,13 @@ def test_refusals_of_the_workflow(round_, liaison, liaison2, office, member):
     report = report_of(round_, "旗民政局")
     refused(lambda: services.save_report(report, by=liaison2, values={}), "只有本单位的联络员")
     refused(lambda: services.save_report(report, by=member, values={}), "只有本单位的联络员")
-    refused(lambda: services.submit_report(report, by=liaison), "还有指标未填写：临时救助人次、救助金额")
+    refused(
+        lambda: services.submit_report(report, by=liaison), "还有指标未填写：临时救助人次、救助金额"
+    )
     refused(lambda: services.accept_report(report, by=office), "只有已报送的数据才能采用")
-    services.submit_report(report, by=liaison, values=figures(report, 临时救助人次="1", 救助金额="2"))
+    services.submit_report(
+        report, by=liaison, values=figures(report, 临时救助人次="1", 救助金额="2")
+    )
     refused(lambda: services.accept_report(report, by=liaison), "只有办公室")
     refused(lambda: services.save_report(report, by=liaison, values={}), "已报送，不能再修改")
     services.close_round(round_, by=office)
@@ -210,7 +223,9 @@ def test_a_late_report_is_red_and_counts_as_late_when_sent(office, indicators, l
     report = report_of(round_, "旗民政局")
     assert report.light_on(TODAY) == Light.RED
     assert report_of(round_, "札萨克镇").light_on(TODAY) == Light.RED
-    services.submit_report(report, by=liaison, values=figures(report, 临时救助人次="1", 救助金额="2"))
+    services.submit_report(
+        report, by=liaison, values=figures(report, 临时救助人次="1", 救助金额="2")
+    )
     report.refresh_from_db()
     assert report.light_on(TODAY) == Light.CLOSED and not report.on_time
 
@@ -353,13 +368,20 @@ def two_years(office, indicators, liaison, liaison2, charter):
     """2025 Q3 and 2026 Q2, Q3: 民政局 and 教体局 report 临时救助人次 and 救助金额."""
 
     def quarter(year, number, mz, jt):
-        r = open_quarter(office, indicators[:2], year=year, number=number,
-                         units=[unit("旗民政局"), unit("旗教体局")])
+        r = open_quarter(
+            office,
+            indicators[:2],
+            year=year,
+            number=number,
+            units=[unit("旗民政局"), unit("旗教体局")],
+        )
         for name, user, (count, money) in (("旗民政局", liaison, mz), ("旗教体局", liaison2, jt)):
             if count is None:
                 continue
             rep = report_of(r, name)
-            services.submit_report(rep, by=user, values=figures(rep, 临时救助人次=count, 救助金额=money))
+            services.submit_report(
+                rep, by=user, values=figures(rep, 临时救助人次=count, 救助金额=money)
+            )
         return r
 
     last_year = quarter(2025, 3, ("10", "1000"), ("5", "500"))
@@ -412,7 +434,17 @@ def test_the_export_equals_the_page(client, office, two_years):
 
     for got, want in zip(exported[1:], rows, strict=True):
         assert all(same(a, b) for a, b in zip(got, want, strict=True)), (got, want)
-    assert header == ["指标", "计量单位", "民政局", "教体局", "合计", "上期", "环比增减", "上年同期", "同比增减"]
+    assert header == [
+        "指标",
+        "计量单位",
+        "民政局",
+        "教体局",
+        "合计",
+        "上期",
+        "环比增减",
+        "上年同期",
+        "同比增减",
+    ]
     assert rows[0][:5] == ["临时救助人次", "人次", Decimal("30"), "未报", Decimal("30")]
 
 
@@ -462,3 +494,26 @@ def test_steps_name_who_and_when(round_, liaison):
     services.save_report(report, by=liaison, values={})
     step = Step.objects.filter(object_id=report.pk, label="保存草稿").get()
     assert step.by == liaison and step.at is not None
+
+
+def test_late_and_missing_reports_light_up_on_the_office_and_unit_home(
+    client, office, indicators, liaison, liaison2
+):
+    late = open_quarter(office, indicators, number=1, deadline=TODAY - datetime.timedelta(days=1))
+    soon = open_quarter(office, indicators, number=2, deadline=TODAY + datetime.timedelta(days=2))
+    mz = report_of(late, "旗民政局")
+    services.submit_report(mz, by=liaison, values=figures(mz, 临时救助人次="1", 救助金额="1"))
+    client.force_login(office)
+    response = client.get(reverse("home"))
+    due = {
+        (r.round_id, r.unit.name): light for r, light in response.context["overview"].reports_due
+    }
+    assert due[(late.pk, "旗教体局")] == Light.RED
+    assert due[(soon.pk, "旗民政局")] == Light.YELLOW
+    assert (late.pk, "旗民政局") not in due  # sent in
+    assert "救助信息报送未报" in response.content.decode()
+    client.force_login(liaison2)
+    response = client.get(reverse("home"))
+    mine = response.context["overview"].reports_due
+    assert {r.unit.name for r, _ in mine} == {"旗教体局"}
+    assert "红灯" in response.content.decode()
