@@ -5,7 +5,7 @@ from members.forms import MaterialsField
 from members.models import Unit
 
 from .figures import NOTE_MAX_LENGTH, FigureError, format_figure, parse_figure
-from .models import Escalation, Indicator, Light, ReportRound, Task
+from .models import Duty, Escalation, Indicator, Light, Policy, ReportRound, Task
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 INVALID_DATE = "日期格式不正确，请按“2026-06-25”的格式填写。"
@@ -302,4 +302,84 @@ class StatisticsForm(forms.Form):
         queryset=Indicator.objects.all(),
         required=False,
         empty_label="（选择指标）",
+    )
+
+
+# --- 政策清单 -------------------------------------------------------------------------------------
+
+
+class PolicyFilterForm(forms.Form):
+    q = forms.CharField(label="搜索", max_length=50, required=False)
+    unit = forms.ModelChoiceField(
+        label="单位",
+        queryset=Unit.objects.filter(active=True),
+        required=False,
+        empty_label="全部单位",
+    )
+    category = forms.ChoiceField(
+        label="救助类别", choices=[("", "全部类别"), *Policy.Category.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label="状态", choices=[("", "全部状态"), *Policy.Status.choices], required=False
+    )
+
+
+class PolicyForm(forms.Form):
+    title = forms.CharField(label="文件名称", max_length=200)
+    doc_number = forms.CharField(
+        label="文号", max_length=60, required=False, help_text="如 伊政办发〔2023〕12号"
+    )
+    issuer = forms.CharField(label="发文机关", max_length=100)
+    issued_on = forms.DateField(
+        label="发布日期", widget=DATE, error_messages={"invalid": INVALID_DATE}
+    )
+    effective_from = forms.DateField(
+        label="施行日期", widget=DATE, required=False, error_messages={"invalid": INVALID_DATE}
+    )
+    effective_until = forms.DateField(
+        label="有效期至", widget=DATE, required=False, error_messages={"invalid": INVALID_DATE}
+    )
+    status = forms.ChoiceField(label="状态", choices=Policy.Status.choices)
+    revised_by = forms.ModelChoiceField(
+        label="修订后的文件（已修订时）",
+        queryset=Policy.objects.none(),
+        required=False,
+        empty_label="（无）",
+    )
+    category = forms.ChoiceField(label="救助类别", choices=Policy.Category.choices)
+    duties = forms.ModelMultipleChoiceField(
+        label="落实的职责",
+        queryset=Duty.objects.filter(category=Duty.Category.DEPARTMENT),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(
+        label="主要内容", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    files = MaterialsField(label="文件原文", help_text=f"{ALLOWED_LABEL}，每个不超过 20 MB。")
+
+    def __init__(self, *args, unit=None, policy=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = Policy.objects.filter(unit=unit) if unit is not None else Policy.objects.none()
+        if policy is not None:
+            others = others.exclude(pk=policy.pk)
+        self.fields["revised_by"].queryset = others
+        if unit is not None:
+            self.fields["duties"].queryset = Duty.objects.for_unit(unit)
+        self.fields["duties"].label_from_instance = lambda d: f"{d.number}. {d.text[:40]}…"
+
+
+class PolicyReviewForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    deadline = forms.DateField(
+        label="确认截止日期", widget=DATE, error_messages={"invalid": INVALID_DATE}
+    )
+
+
+class ConfirmPoliciesForm(forms.Form):
+    note = forms.CharField(
+        label="说明（可不填）",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

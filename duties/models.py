@@ -666,3 +666,151 @@ class ReportFile(StoredFile):
 
     def upload_folder(self):
         return f"reports/{self.report_id}"
+
+
+# --- 政策清单: each unit's social-assistance policies (charter 三(二)) ----------------------------
+
+
+class Policy(models.Model):
+    """政策文件: a policy a member unit applies, with its status and the duties it implements."""
+
+    class Status(models.TextChoices):
+        CURRENT = "current", "现行有效"
+        REVISED = "revised", "已修订"
+        REPEALED = "repealed", "已废止"
+
+    class Category(models.TextChoices):
+        MINIMUM = "minimum", "最低生活保障"
+        DESTITUTE = "destitute", "特困供养"
+        TEMPORARY = "temporary", "临时救助"
+        MEDICAL = "medical", "医疗救助"
+        EDUCATION = "education", "教育救助"
+        HOUSING = "housing", "住房救助"
+        EMPLOYMENT = "employment", "就业救助"
+        DISASTER = "disaster", "受灾人员救助"
+        OTHER = "other", "其他"
+
+    unit = models.ForeignKey(
+        Unit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="policies"
+    )
+    title = models.CharField("文件名称", max_length=200)
+    doc_number = models.CharField(
+        "文号", max_length=60, blank=True, help_text="如 伊政办发〔2023〕12号"
+    )
+    issuer = models.CharField("发文机关", max_length=100)
+    issued_on = models.DateField("发布日期")
+    effective_from = models.DateField("施行日期", null=True, blank=True)
+    effective_until = models.DateField("有效期至", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.CURRENT)
+    revised_by = models.ForeignKey(
+        "self",
+        verbose_name="修订后的文件",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revises",
+    )
+    category = models.CharField("救助类别", max_length=12, choices=Category.choices)
+    duties = models.ManyToManyField(
+        Duty, verbose_name="落实的职责", blank=True, related_name="policies"
+    )
+    summary = models.TextField("主要内容", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[duties])
+
+    class Meta:
+        verbose_name = "政策文件"
+        verbose_name_plural = "政策文件"
+        ordering = ["unit__order", "-issued_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="revised") | Q(revised_by__isnull=False),
+                name="policy_revised_names_revision",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title}（{self.doc_number}）" if self.doc_number else self.title
+
+    def get_absolute_url(self):
+        return reverse("duties:policy-detail", args=[self.pk])
+
+
+class PolicyFile(StoredFile):
+    policy = models.ForeignKey(
+        Policy, verbose_name="政策文件", on_delete=models.CASCADE, related_name="files"
+    )
+
+    class Meta(StoredFile.Meta):
+        verbose_name = "政策文件原文"
+        verbose_name_plural = "政策文件原文"
+
+    def upload_folder(self):
+        return f"policies/{self.policy_id}"
+
+
+class PolicyReview(models.Model):
+    """年度梳理: the office asks every unit to confirm its list is complete and current by a date."""
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    deadline = models.DateField("确认截止日期")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "政策清单梳理"
+        verbose_name_plural = "政策清单梳理"
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}年度政策清单梳理"
+
+    def get_absolute_url(self):
+        return reverse("duties:policy-review-detail", args=[self.pk])
+
+
+class PolicyConfirmation(models.Model):
+    """One unit's answer to a 梳理: confirmed by whom and when (empty: not yet)."""
+
+    review = models.ForeignKey(
+        PolicyReview, verbose_name="梳理", on_delete=models.CASCADE, related_name="confirmations"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "政策清单确认"
+        verbose_name_plural = "政策清单确认"
+        ordering = ["review", "unit__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "unit"], name="policy_confirmation_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.review} · {self.unit}"
+
+    @property
+    def on_time(self) -> bool:
+        return (
+            self.confirmed_at is not None
+            and timezone.localtime(self.confirmed_at).date() <= self.review.deadline
+        )

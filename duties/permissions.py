@@ -4,14 +4,17 @@ A unit sees the tasks it takes part in (as lead or responsible unit) and its own
 anything else is 404, so nobody learns what another unit is asked to do.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from members.permissions import Role, has_role, is_office
+from members.permissions import Role, has_role, is_office  # noqa: F401 — views use them
 
 from .models import (
     Escalation,
     Extension,
     FeedbackFile,
+    Policy,
+    PolicyFile,
     Report,
     ReportFile,
     ReportRound,
@@ -143,3 +146,36 @@ def get_report_file_for_user(user, report_pk, pk) -> ReportFile:
         return report.files.get(pk=pk)
     except ReportFile.DoesNotExist:
         raise Http404("文件不存在。") from None
+
+
+# --- 政策清单 -------------------------------------------------------------------------------------
+# Every signed-in user reads every unit's list; a unit's liaisons (and the office) maintain it.
+
+
+def can_edit_policies_of(user, unit_id) -> bool:
+    return is_office(user) or (has_role(user, Role.LIAISON) and user.unit_id == unit_id)
+
+
+def get_policy_for_user(user, pk, *, write=False) -> Policy:
+    try:
+        policy = Policy.objects.select_related("unit", "revised_by").get(pk=pk)
+    except Policy.DoesNotExist:
+        raise Http404("政策文件不存在。") from None
+    if write and not can_edit_policies_of(user, policy.unit_id):
+        raise PermissionDenied("只有本单位的联络员可以维护本单位的政策清单。")
+    return policy
+
+
+def get_policy_file(user, policy_pk, pk) -> PolicyFile:
+    try:
+        return PolicyFile.objects.get(policy_id=policy_pk, pk=pk)
+    except PolicyFile.DoesNotExist:
+        raise Http404("文件不存在。") from None
+
+
+def can_manage_policy_reviews(user) -> bool:
+    return is_office(user)
+
+
+def can_confirm_policies(user, confirmation) -> bool:
+    return has_role(user, Role.LIAISON) and user.unit_id == confirmation.unit_id

@@ -5,6 +5,7 @@ Refusals raise DutiesError with the Chinese message the user sees, and change no
 
 import datetime
 import hashlib
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -25,6 +26,10 @@ from .models import (
     Feedback,
     FeedbackFile,
     Indicator,
+    Policy,
+    PolicyConfirmation,
+    PolicyFile,
+    PolicyReview,
     Report,
     ReportFile,
     ReportLine,
@@ -548,3 +553,122 @@ def publish_round(round_, *, by) -> ReportRound:
         round_.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
         raise
     return round_
+
+
+# --- 政策清单 -------------------------------------------------------------------------------------
+
+
+@dataclass
+class PolicyData:
+    title: str
+    doc_number: str
+    issuer: str
+    issued_on: datetime.date | None
+    category: str
+    effective_from: datetime.date | None = None
+    effective_until: datetime.date | None = None
+    status: str = Policy.Status.CURRENT
+    revised_by: Policy | None = None
+    duties: list = field(default_factory=list)
+    summary: str = ""
+
+
+def _check_policy(data: PolicyData, unit, policy=None) -> PolicyData:
+    data.title, data.issuer = (data.title or "").strip(), (data.issuer or "").strip()
+    data.doc_number, data.summary = (data.doc_number or "").strip(), (data.summary or "").strip()
+    if not data.title:
+        raise DutiesError("请填写文件名称。")
+    if not data.issuer:
+        raise DutiesError("请填写发文机关。")
+    if data.issued_on is None:
+        raise DutiesError("请填写发布日期。")
+    if data.category not in Policy.Category.values:
+        raise DutiesError("请选择救助类别。")
+    if data.status not in Policy.Status.values:
+        raise DutiesError("请选择状态。")
+    if data.effective_from and data.effective_until and data.effective_until < data.effective_from:
+        raise DutiesError("有效期至不能早于施行日期。")
+    if data.status == Policy.Status.REVISED:
+        if data.revised_by is None:
+            raise DutiesError("已修订的文件请选择修订后的文件。")
+        if policy is not None and data.revised_by.pk == policy.pk:
+            raise DutiesError("修订后的文件不能是它本身。")
+    else:
+        data.revised_by = None
+    return data
+
+
+@transaction.atomic
+def create_policy(*, by, unit, data: PolicyData, files=()) -> Policy:
+    if unit is None or not perms.can_edit_policies_of(by, unit.pk):
+        raise DutiesError("只有本单位的联络员可以维护本单位的政策清单。")
+    data = _check_policy(data, unit)
+    policy = Policy.objects.create(
+        unit=unit,
+        created_by=by,
+        **{k: v for k, v in data.__dict__.items() if k != "duties"},
+    )
+    policy.duties.set(data.duties)
+    _store_policy_files(policy, files, by)
+    return policy
+
+
+@transaction.atomic
+def update_policy(policy, *, by, data: PolicyData, files=()) -> Policy:
+    """Edit a policy, or change its status (已修订 → its revision, 已废止)."""
+    policy = lock(policy)
+    if not perms.can_edit_policies_of(by, policy.unit_id):
+        raise DutiesError("只有本单位的联络员可以维护本单位的政策清单。")
+    data = _check_policy(data, policy.unit, policy)
+    for name, value in data.__dict__.items():
+        if name != "duties":
+            setattr(policy, name, value)
+    policy.save()
+    policy.duties.set(data.duties)
+    _store_policy_files(policy, files, by)
+    return policy
+
+
+def _store_policy_files(policy, files, by):
+    store_uploads(
+        files,
+        lambda upload, sha: PolicyFile(
+            policy=policy, name=upload.name, size=upload.size, sha256=sha, uploaded_by=by
+        ),
+        DutiesError,
+    )
+
+
+@transaction.atomic
+def open_policy_review(*, by, year, deadline, units=None) -> PolicyReview:
+    """年度梳理: every active member unit (or those given) is asked to confirm its list."""
+    if not perms.can_manage_policy_reviews(by):
+        raise DutiesError("只有办公室可以发起政策清单梳理。")
+    if year is None or deadline is None:
+        raise DutiesError("请填写年度和确认截止日期。")
+    if PolicyReview.objects.filter(year=year).exists():
+        raise DutiesError(f"{year}年度的政策清单梳理已经发起。")
+    if units is None:
+        units = Unit.objects.filter(active=True).exclude(kind=Unit.Kind.GOVERNMENT)
+    review = PolicyReview.objects.create(year=year, deadline=deadline, created_by=by)
+    for unit in units:
+        PolicyConfirmation.objects.create(review=review, unit=unit)
+    return review
+
+
+@transaction.atomic
+def confirm_policy_list(review, *, by, note="") -> PolicyConfirmation:
+    """The unit confirms its list is complete and current (who and when are kept)."""
+    confirmation = PolicyConfirmation.objects.filter(review=review, unit_id=by.unit_id).first()
+    if confirmation is None or not perms.can_confirm_policies(by, confirmation):
+        raise DutiesError("只有被要求确认的单位的联络员可以确认本单位的政策清单。")
+    confirmation = lock(confirmation)
+    if confirmation.confirmed_at:
+        raise DutiesError("本单位已经确认过。")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise DutiesError(f"说明不能超过 {NOTE_MAX_LENGTH} 字。")
+    confirmation.confirmed_by, confirmation.confirmed_at = by, timezone.now()
+    confirmation.note = note
+    confirmation.save(update_fields=["confirmed_by", "confirmed_at", "note"])
+    return confirmation

@@ -45,6 +45,18 @@ urlpatterns = [
     path("reports/unit/<int:pk>/accept/", views.report_accept, name="report-accept"),
     path("reports/unit/<int:pk>/return/", views.report_return, name="report-return"),
     path("reports/unit/<int:pk>/files/<int:file_pk>/", views.report_file, name="report-file"),
+    path("policies/", views.policy_list, name="policy-list"),
+    path("policies/new/", views.policy_create, name="policy-create"),
+    path("policies/<int:pk>/", views.policy_detail, name="policy-detail"),
+    path("policies/<int:pk>/edit/", views.policy_edit, name="policy-edit"),
+    path("policies/<int:pk>/files/<int:file_pk>/", views.policy_file, name="policy-file"),
+    path("policies/reviews/", views.policy_review_list, name="policy-review-list"),
+    path("policies/reviews/<int:pk>/", views.policy_review_detail, name="policy-review-detail"),
+    path(
+        "policies/reviews/<int:pk>/confirm/",
+        views.policy_review_confirm,
+        name="policy-review-confirm",
+    ),
     path("units/", views.unit_list, name="unit-list"),
     path("units/<int:pk>/", views.unit_detail, name="unit-detail"),
 ]

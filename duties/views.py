@@ -22,6 +22,7 @@ from .exports import ledger_xlsx, statistics_xlsx
 from .figures import format_figure
 from .forms import (
     CloseTaskForm,
+    ConfirmPoliciesForm,
     DecideExtensionForm,
     DutySearchForm,
     EscalationForm,
@@ -29,6 +30,9 @@ from .forms import (
     FeedbackForm,
     ImportForm,
     IndicatorForm,
+    PolicyFilterForm,
+    PolicyForm,
+    PolicyReviewForm,
     ReportForm,
     ResolveForm,
     ReturnReportForm,
@@ -37,7 +41,17 @@ from .forms import (
     TaskFilterForm,
     TaskForm,
 )
-from .models import Duty, Indicator, Light, Report, ReportRound, Task, TaskUnit
+from .models import (
+    Duty,
+    Indicator,
+    Light,
+    Policy,
+    PolicyReview,
+    Report,
+    ReportRound,
+    Task,
+    TaskUnit,
+)
 from .report_xlsx import template_xlsx
 
 
@@ -45,7 +59,10 @@ from .report_xlsx import template_xlsx
 @require_safe
 def catalogue(request):
     form = DutySearchForm(request.GET or None)
-    duties = Duty.objects.prefetch_related("units")
+    current = Policy.objects.filter(status=Policy.Status.CURRENT)
+    duties = Duty.objects.prefetch_related(
+        "units", Prefetch("policies", queryset=current, to_attr="current_policies")
+    )
     query = ""
     if form.is_valid():
         query = form.cleaned_data["q"]
@@ -92,6 +109,8 @@ def unit_detail(request, pk):
             "liaisons": liaisons,
             "duties": Duty.objects.for_unit(unit),
             "roles": Seat.Role,
+            "policies": unit.policies.prefetch_related("duties"),
+            "can_edit_policies": perms.can_edit_policies_of(request.user, unit.pk),
         },
     )
 
@@ -689,3 +708,199 @@ def report_return(request, pk):
 def report_file(request, pk, file_pk):
     attachment = perms.get_report_file_for_user(request.user, pk, file_pk)
     return serve_stored_file(request, attachment)
+
+
+# --- 政策清单 -------------------------------------------------------------------------------------
+
+
+@role_required()
+@require_safe
+def policy_list(request):
+    form = PolicyFilterForm(request.GET or None)
+    policies = Policy.objects.select_related("unit", "revised_by").prefetch_related("duties")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["unit"]:
+            policies = policies.filter(unit=data["unit"])
+        if data["category"]:
+            policies = policies.filter(category=data["category"])
+        if data["status"]:
+            policies = policies.filter(status=data["status"])
+        if q := data["q"].strip():
+            policies = policies.filter(Q(title__contains=q) | Q(doc_number__contains=q))
+    page = Paginator(policies, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    user = request.user
+    return render(
+        request,
+        "duties/policy_list.html",
+        {
+            "form": form,
+            "page": page,
+            "policies": page.object_list,
+            "can_add": perms.is_office(user)
+            or (perms.has_role(user, Role.LIAISON) and user.unit_id),
+            "reviews": PolicyReview.objects.all()[:3],
+        },
+    )
+
+
+def _policy_data(cleaned) -> services.PolicyData:
+    fields = {k: v for k, v in cleaned.items() if k != "files"}
+    fields["duties"] = list(fields["duties"])
+    return services.PolicyData(**fields)
+
+
+@role_required(Role.OFFICE, Role.LIAISON)
+def policy_create(request):
+    user = request.user
+    if perms.is_office(user):
+        unit = get_object_or_404(Unit, pk=request.GET.get("unit") or user.unit_id)
+    else:
+        unit = user.unit
+    if unit is None:
+        raise PermissionDenied("您的账号没有所属单位。")
+    form = PolicyForm(request.POST or None, request.FILES or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy = services.create_policy(
+                by=user,
+                unit=unit,
+                data=_policy_data(form.cleaned_data),
+                files=form.cleaned_data["files"],
+            )
+        except services.DutiesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "政策文件已登记。")
+            return redirect(policy)
+    return render(request, "duties/policy_form.html", {"form": form, "unit": unit, "policy": None})
+
+
+@role_required()
+@require_safe
+def policy_detail(request, pk):
+    policy = perms.get_policy_for_user(request.user, pk)
+    return render(
+        request,
+        "duties/policy_detail.html",
+        {
+            "policy": policy,
+            "duties": policy.duties.all(),
+            "files": policy.files.all(),
+            "revises": policy.revises.all(),
+            "can_edit": perms.can_edit_policies_of(request.user, policy.unit_id),
+        },
+    )
+
+
+@role_required(Role.OFFICE, Role.LIAISON)
+def policy_edit(request, pk):
+    policy = perms.get_policy_for_user(request.user, pk, write=True)
+    initial = {
+        **{f: getattr(policy, f) for f in ("title", "doc_number", "issuer", "issued_on")},
+        **{f: getattr(policy, f) for f in ("effective_from", "effective_until", "status")},
+        "revised_by": policy.revised_by_id,
+        "category": policy.category,
+        "duties": list(policy.duties.all()),
+        "summary": policy.summary,
+    }
+    form = PolicyForm(
+        request.POST or None,
+        request.FILES or None,
+        unit=policy.unit,
+        policy=policy,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_policy(
+                policy,
+                by=request.user,
+                data=_policy_data(form.cleaned_data),
+                files=form.cleaned_data["files"],
+            )
+        except services.DutiesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "政策文件已更新。")
+            return redirect(policy)
+    return render(
+        request, "duties/policy_form.html", {"form": form, "unit": policy.unit, "policy": policy}
+    )
+
+
+@role_required()
+@require_safe
+def policy_file(request, pk, file_pk):
+    return serve_stored_file(request, perms.get_policy_file(request.user, pk, file_pk))
+
+
+@role_required()
+def policy_review_list(request):
+    form = PolicyReviewForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST":
+        if not perms.can_manage_policy_reviews(request.user):
+            raise PermissionDenied("只有办公室可以发起政策清单梳理。")
+        if form.is_valid():
+            try:
+                review = services.open_policy_review(by=request.user, **form.cleaned_data)
+            except services.DutiesError as e:
+                form.add_error(None, str(e))
+            else:
+                messages.success(request, f"已发起{review}。")
+                return redirect(review)
+    reviews = PolicyReview.objects.annotate(
+        asked=Count("confirmations"),
+        confirmed=Count("confirmations", filter=Q(confirmations__confirmed_at__isnull=False)),
+    ).order_by("-year")
+    return render(
+        request,
+        "duties/policy_review_list.html",
+        {
+            "reviews": reviews,
+            "form": form if perms.can_manage_policy_reviews(request.user) else None,
+        },
+    )
+
+
+@role_required()
+@require_safe
+def policy_review_detail(request, pk):
+    review = get_object_or_404(PolicyReview, pk=pk)
+    confirmations = review.confirmations.select_related("unit", "confirmed_by")
+    user = request.user
+    if not perms.sees_everything(user):
+        confirmations = confirmations.filter(unit_id=user.unit_id)
+    confirmations = list(confirmations)
+    own = next((c for c in confirmations if c.unit_id == user.unit_id), None)
+    return render(
+        request,
+        "duties/policy_review_detail.html",
+        {
+            "review": review,
+            "confirmations": confirmations,
+            "waiting": [c for c in confirmations if c.confirmed_at is None],
+            "own": own,
+            "confirm_form": ConfirmPoliciesForm()
+            if own and own.confirmed_at is None and perms.can_confirm_policies(user, own)
+            else None,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def policy_review_confirm(request, pk):
+    review = get_object_or_404(PolicyReview, pk=pk)
+    form = ConfirmPoliciesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(review)
+    try:
+        services.confirm_policy_list(review, by=request.user, **form.cleaned_data)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已确认本单位政策清单完整、现行。")
+    return redirect(review)

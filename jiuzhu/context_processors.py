@@ -16,6 +16,7 @@ SECTIONS = {
     ("duties", "report"): "reports",
     ("duties", "indicator"): "reports",
     ("duties", "publication"): "reports",
+    ("duties", "policy"): "policies",
     ("meetings", "item"): "items",
     ("meetings", "material"): "items",
     ("meetings", "meeting"): "meetings",
@@ -33,6 +34,7 @@ NAV_ITEMS = [
     ("tasks", "duties:task-list", "督办"),
     ("cases", "cases:case-list", "个案"),
     ("reports", "duties:round-list", "信息报送"),
+    ("policies", "duties:policy-list", "政策清单"),
     ("duties", "duties:catalogue", "职责清单"),
     ("units", "duties:unit-list", "成员单位"),
 ]

@@ -255,6 +255,8 @@ def build_demo_year():
     build_cases(users, written, today)
     # 6. 救助信息报送: last quarter's round with every kind of report; earlier rounds to compare.
     build_reports(users, today)
+    # 7. 政策清单 of several units, one revised; this year's 梳理, partly confirmed.
+    build_policies(users, today)
     return {"plenary": plenary, "special": special, "written": written, "minutes": minutes}
 
 
@@ -585,3 +587,129 @@ def build_reports(users, today):
         gongan, by=users["liaison-gongan"], values={indicators[0].pk: "6"}, note="金额待财务核对"
     )
     return current
+
+
+DEMO_POLICIES = [
+    # unit, liaison, title, 文号, issuer, issued, category, duty number
+    (
+        "旗民政局",
+        "liaison",
+        "伊金霍洛旗最低生活保障实施细则",
+        "伊政办发〔2021〕35号",
+        "伊金霍洛旗人民政府办公室",
+        (2021, 8, 10),
+        "minimum",
+        9,
+    ),
+    (
+        "旗民政局",
+        "liaison",
+        "伊金霍洛旗最低生活保障实施细则（修订）",
+        "伊政办发〔2024〕21号",
+        "伊金霍洛旗人民政府办公室",
+        (2024, 7, 1),
+        "minimum",
+        9,
+    ),
+    (
+        "旗民政局",
+        "liaison",
+        "伊金霍洛旗临时救助实施办法",
+        "伊民发〔2023〕12号",
+        "旗民政局",
+        (2023, 5, 1),
+        "temporary",
+        9,
+    ),
+    (
+        "旗民政局",
+        "liaison",
+        "伊金霍洛旗特困人员救助供养办法",
+        "伊民发〔2022〕8号",
+        "旗民政局",
+        (2022, 3, 15),
+        "destitute",
+        9,
+    ),
+    (
+        "旗教体局",
+        "liaison2",
+        "伊金霍洛旗家庭经济困难学生资助办法",
+        "伊教发〔2023〕40号",
+        "旗教体局",
+        (2023, 9, 1),
+        "education",
+        7,
+    ),
+    (
+        "旗医疗保障局",
+        "liaison-yibao",
+        "伊金霍洛旗医疗救助实施办法",
+        "伊医保发〔2022〕15号",
+        "旗医疗保障局",
+        (2022, 6, 20),
+        "medical",
+        16,
+    ),
+    (
+        "旗人力资源和社会保障局",
+        "liaison-renshe",
+        "伊金霍洛旗就业困难人员认定和援助办法",
+        "伊人社发〔2023〕6号",
+        "旗人力资源和社会保障局",
+        (2023, 2, 10),
+        "employment",
+        11,
+    ),
+]
+
+
+def build_policies(users, today):
+    made = []
+    for unit_name, username, title, number, issuer, issued, category, duty in DEMO_POLICIES:
+        unit = _unit(unit_name)
+        duty_rows = list(duties_models_for(unit, duty))
+        made.append(
+            duties_services.create_policy(
+                by=users[username],
+                unit=unit,
+                data=duties_services.PolicyData(
+                    title=title,
+                    doc_number=number,
+                    issuer=issuer,
+                    issued_on=datetime.date(*issued),
+                    effective_from=datetime.date(*issued),
+                    category=category,
+                    duties=duty_rows,
+                    summary=f"{title}规定了救助对象、标准、程序和部门职责。",
+                ),
+            )
+        )
+    old, new = made[0], made[1]
+    duties_services.update_policy(
+        old,
+        by=users["liaison"],
+        data=duties_services.PolicyData(
+            title=old.title,
+            doc_number=old.doc_number,
+            issuer=old.issuer,
+            issued_on=old.issued_on,
+            effective_from=old.effective_from,
+            category=old.category,
+            status="revised",
+            revised_by=new,
+            duties=list(old.duties.all()),
+            summary=old.summary,
+        ),
+    )
+    review = duties_services.open_policy_review(
+        by=users["office"], year=today.year, deadline=today + datetime.timedelta(days=20)
+    )
+    for username in ("liaison", "liaison2", "liaison-yibao"):
+        duties_services.confirm_policy_list(review, by=users[username], note="清单完整、现行。")
+    return review
+
+
+def duties_models_for(unit, number):
+    """The unit's department duty of that number, if the catalogue gives it that one."""
+    return Duty.objects.for_unit(unit).filter(number=number)

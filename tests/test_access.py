@@ -73,6 +73,14 @@ def _report(w):
     return [w["report"].pk]
 
 
+def _policy(w):
+    return [w["policy"].pk]
+
+
+def _review(w):
+    return [w["review"].pk]
+
+
 # name -> (args from the world, GET expectations, POST expectations). Unlisted personas:
 # anonymous and inactive go to the login page (302); a signed-in user without the role gets 403.
 MATRIX = {
@@ -172,6 +180,19 @@ MATRIX = {
     "duties:report-accept": (_report, OFFICE_ONLY_GET, OFFICE_POST),
     "duties:report-return": (_report, OFFICE_ONLY_GET, OFFICE_POST),
     "duties:report-file": (lambda w: [w["report"].pk, w["report_file"].pk], OWN_UNIT, READ_ONLY),
+    # 政策清单: everyone reads; the policy is 民政局's (liaison's unit, and the office's).
+    "duties:policy-list": (_no_args, READERS, READ_ONLY),
+    "duties:policy-create": (_no_args, OFFICE | LIAISONS, OFFICE | LIAISONS),
+    "duties:policy-detail": (_policy, READERS, READ_ONLY),
+    "duties:policy-edit": (_policy, {"office": 200, "liaison": 200}, {"office": 200, "liaison": 200}),
+    "duties:policy-file": (lambda w: [w["policy"].pk, w["policy_file"].pk], READERS, READ_ONLY),
+    "duties:policy-review-list": (_no_args, READERS, OFFICE),
+    "duties:policy-review-detail": (_review, READERS, READ_ONLY),
+    "duties:policy-review-confirm": (
+        _review,
+        {"liaison": 405, "liaison2": 405},
+        {"liaison": 302, "liaison2": 302},
+    ),
     # The case lives in 札萨克镇 and 民政局 (liaison's unit) was asked to verify it: it names
     # 民政局, not 教体局 (liaison2) nor 财政局 (member).
     "cases:case-list": (_no_args, READERS, READ_ONLY),
@@ -298,6 +319,21 @@ def build_world():
     )
     duties_services.close_round(published_round, by=office)
     duties_services.publish_round(published_round, by=office)
+    policy = duties_services.create_policy(
+        by=liaison,
+        unit=Unit.objects.get(name="旗民政局"),
+        data=duties_services.PolicyData(
+            title="伊金霍洛旗临时救助实施办法",
+            doc_number="伊政办发〔2023〕12号",
+            issuer="伊金霍洛旗人民政府办公室",
+            issued_on=datetime.date(2023, 5, 1),
+            category="temporary",
+        ),
+        files=[SimpleUploadedFile("办法.pdf", b"%PDF-1.4 p", content_type="application/pdf")],
+    )
+    review = duties_services.open_policy_review(
+        by=office, year=2026, deadline=datetime.date(2026, 12, 31)
+    )
     lockout = AccessAttempt.objects.create(
         username="leader",
         ip_address="10.0.0.9",
@@ -309,6 +345,9 @@ def build_world():
         failures_since_start=5,
     )
     return {
+        "policy": policy,
+        "policy_file": policy.files.get(),
+        "review": review,
         "round": report_round,
         "report": report,
         "report_file": report.files.get(),
