@@ -184,7 +184,11 @@ MATRIX = {
     "duties:policy-list": (_no_args, READERS, READ_ONLY),
     "duties:policy-create": (_no_args, OFFICE | LIAISONS, OFFICE | LIAISONS),
     "duties:policy-detail": (_policy, READERS, READ_ONLY),
-    "duties:policy-edit": (_policy, {"office": 200, "liaison": 200}, {"office": 200, "liaison": 200}),
+    "duties:policy-edit": (
+        _policy,
+        {"office": 200, "liaison": 200},
+        {"office": 200, "liaison": 200},
+    ),
     "duties:policy-file": (lambda w: [w["policy"].pk, w["policy_file"].pk], READERS, READ_ONLY),
     "duties:policy-review-list": (_no_args, READERS, OFFICE),
     "duties:policy-review-detail": (_review, READERS, READ_ONLY),

@@ -163,7 +163,10 @@ def test_the_yearly_review_shows_who_has_not_confirmed(client, office, liaison, 
     response = client.get(review.get_absolute_url())
     assert [c.unit.name for c in response.context["confirmations"]] == ["旗教体局"]
     client.post(reverse("duties:policy-review-confirm", args=[review.pk]), {"note": ""})
-    assert PolicyConfirmation.objects.get(review=review, unit__name="旗教体局").confirmed_by == liaison2
+    assert (
+        PolicyConfirmation.objects.get(review=review, unit__name="旗教体局").confirmed_by
+        == liaison2
+    )
 
 
 def test_the_policy_form_saves_through_the_page(client, liaison, duty):
