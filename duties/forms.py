@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 
 from members.files import ALLOWED_LABEL
@@ -379,6 +381,67 @@ class PolicyReviewForm(forms.Form):
 class ConfirmPoliciesForm(forms.Form):
     note = forms.CharField(
         label="说明（可不填）",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+# --- 年度考评 -------------------------------------------------------------------------------------
+
+
+class SchemeForm(forms.Form):
+    year = forms.IntegerField(label="考评年度", min_value=2000, max_value=2100)
+
+
+class SchemeItemsForm(forms.Form):
+    """One weight per indicator, and the grade thresholds."""
+
+    excellent_from = forms.DecimalField(
+        label="优秀分数线", min_value=0, max_value=100, decimal_places=2
+    )
+    good_from = forms.DecimalField(label="良好分数线", min_value=0, max_value=100, decimal_places=2)
+    pass_from = forms.DecimalField(label="合格分数线", min_value=0, max_value=100, decimal_places=2)
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        for item in self.items:
+            self.fields[f"weight_{item.pk}"] = forms.DecimalField(
+                label=f"{item.name}（分值）",
+                min_value=Decimal("0.01"),
+                max_value=100,
+                decimal_places=2,
+                initial=item.weight,
+            )
+
+    def weights(self) -> dict:
+        return {item.pk: self.cleaned_data[f"weight_{item.pk}"] for item in self.items}
+
+
+class ManualScoreForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label="单位", queryset=Unit.objects.filter(active=True), empty_label="（请选择）"
+    )
+    score = forms.DecimalField(label="得分", min_value=0, max_value=100, decimal_places=2)
+    note = forms.CharField(
+        label="评分理由", max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VetoForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label="单位", queryset=Unit.objects.filter(active=True), empty_label="（请选择）"
+    )
+    reason = forms.CharField(
+        label="否决理由", max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    files = MaterialsField(label="依据材料", help_text=f"{ALLOWED_LABEL}，至少一个。")
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label="意见",
         required=False,
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),

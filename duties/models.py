@@ -814,3 +814,227 @@ class PolicyConfirmation(models.Model):
             self.confirmed_at is not None
             and timezone.localtime(self.confirmed_at).date() <= self.review.deadline
         )
+
+
+# --- 年度考评: the yearly assessment of the member units from the record (charter 五(一)) ------
+
+
+class Scheme(models.Model):
+    """考评方案: a year's weighted indicators, grade thresholds, and (once submitted) the results."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "起草中"
+        SUBMITTED = "submitted", "待领导审定"
+        APPROVED = "approved", "已审定"
+        PUBLISHED = "published", "已公布"
+
+    class Action(models.TextChoices):
+        CREATED = "created", "起草方案"
+        SUBMITTED = "submitted", "提交审定"
+        RETURNED = "returned", "退回修改"
+        APPROVED = "approved", "审定"
+        PUBLISHED = "published", "公布结果"
+        VETOED = "vetoed", "一票否决"
+        SCORED = "scored", "评分"
+
+    year = models.PositiveSmallIntegerField("考评年度", unique=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    excellent_from = models.DecimalField("优秀分数线", max_digits=5, decimal_places=2, default=90)
+    good_from = models.DecimalField("良好分数线", max_digits=5, decimal_places=2, default=80)
+    pass_from = models.DecimalField("合格分数线", max_digits=5, decimal_places=2, default=60)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="起草人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("起草时间", auto_now_add=True)
+    computed_at = models.DateTimeField("结果计算时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审定人",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("审定时间", null=True, blank=True)
+    published_at = models.DateTimeField("公布时间", null=True, blank=True)
+    pdf = models.FileField("考评结果 PDF", upload_to="assessments/", blank=True, max_length=200)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    steps = GenericRelation("members.Step", verbose_name="办理记录")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "考评方案"
+        verbose_name_plural = "考评方案"
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(excellent_from__gte=models.F("good_from"))
+                & Q(good_from__gte=models.F("pass_from")),
+                name="scheme_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | ~Q(pdf_sha256=""),
+                name="scheme_published_has_pdf",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年度成员单位考评"
+
+    def get_absolute_url(self):
+        return reverse("duties:scheme-detail", args=[self.pk])
+
+    @property
+    def is_frozen(self) -> bool:
+        """From submission on, the results are the stored ones, whatever the record does later."""
+        return self.status != self.Status.DRAFT
+
+    def grade_for(self, score, vetoed: bool) -> str:
+        if vetoed or score < self.pass_from:
+            return Grade.FAIL
+        if score >= self.excellent_from:
+            return Grade.EXCELLENT
+        if score >= self.good_from:
+            return Grade.GOOD
+        return Grade.PASS
+
+    @property
+    def published_pdf(self) -> ServedFile:
+        return ServedFile(
+            file=self.pdf,
+            name=f"{self.year}年度成员单位考评结果.pdf",
+            content_type="application/pdf",
+            sha256=self.pdf_sha256,
+        )
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", "优秀"
+    GOOD = "good", "良好"
+    PASS = "pass", "合格"
+    FAIL = "fail", "不合格"
+
+
+class SchemeItem(models.Model):
+    """考评指标: computed from the record (`source`) or scored by the office by hand."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name="考评方案", on_delete=models.CASCADE, related_name="items"
+    )
+    source = models.CharField("计分依据", max_length=30)
+    name = models.CharField("指标", max_length=60)
+    weight = models.DecimalField("分值", max_digits=5, decimal_places=2)
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "考评指标"
+        verbose_name_plural = "考评指标"
+        ordering = ["order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="scheme_item_weight_positive"),
+            models.UniqueConstraint(fields=["scheme", "source"], name="scheme_item_source_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.weight}分）"
+
+    @property
+    def is_manual(self) -> bool:
+        return self.source == MANUAL
+
+
+MANUAL = "manual"
+
+
+class ManualScore(models.Model):
+    """The office's score of one unit on a hand-scored item, always with its reason."""
+
+    item = models.ForeignKey(
+        SchemeItem, verbose_name="考评指标", on_delete=models.CASCADE, related_name="manual_scores"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    score = models.DecimalField("得分", max_digits=5, decimal_places=2)
+    note = models.TextField("评分说明")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="评分人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("评分时间", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "手工评分"
+        verbose_name_plural = "手工评分"
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit"], name="manual_score_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.item.name} · {self.unit} {self.score}"
+
+
+class Veto(models.Model):
+    """一票否决: the unit's result is 不合格 whatever its score, for the reason given."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name="考评方案", on_delete=models.CASCADE, related_name="vetoes"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField("否决理由")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "一票否决"
+        verbose_name_plural = "一票否决"
+        constraints = [models.UniqueConstraint(fields=["scheme", "unit"], name="veto_once")]
+
+    def __str__(self):
+        return f"{self.scheme} · {self.unit}"
+
+
+class VetoFile(StoredFile):
+    veto = models.ForeignKey(
+        Veto, verbose_name="一票否决", on_delete=models.CASCADE, related_name="files"
+    )
+
+    class Meta(StoredFile.Meta):
+        verbose_name = "否决依据"
+        verbose_name_plural = "否决依据"
+
+    def upload_folder(self):
+        return f"vetoes/{self.veto_id}"
+
+
+class UnitResult(models.Model):
+    """A unit's result, stored when the scheme is submitted and never recomputed afterwards."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name="考评方案", on_delete=models.CASCADE, related_name="results"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    score = models.DecimalField("总分", max_digits=6, decimal_places=2)
+    grade = models.CharField("等次", max_length=10, choices=Grade.choices)
+    rank = models.PositiveSmallIntegerField("名次")
+    veto_reason = models.TextField("一票否决理由", blank=True)
+    breakdown = models.JSONField("得分明细")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "考评结果"
+        verbose_name_plural = "考评结果"
+        ordering = ["scheme", "rank", "unit__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "unit"], name="unit_result_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.scheme} · {self.unit} {self.score}"

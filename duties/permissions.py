@@ -18,8 +18,10 @@ from .models import (
     Report,
     ReportFile,
     ReportRound,
+    Scheme,
     Task,
     TaskUnit,
+    VetoFile,
 )
 
 
@@ -179,3 +181,47 @@ def can_manage_policy_reviews(user) -> bool:
 
 def can_confirm_policies(user, confirmation) -> bool:
     return has_role(user, Role.LIAISON) and user.unit_id == confirmation.unit_id
+
+
+# --- 年度考评 -------------------------------------------------------------------------------------
+# The office drafts and publishes, leaders approve; both see the ranking. A unit's users see only
+# their own unit's breakdown, and only once the results are published.
+
+
+def can_manage_assessment(user) -> bool:
+    return is_office(user)
+
+
+def can_approve_assessment(user) -> bool:
+    return has_role(user, Role.LEADER)
+
+
+def can_see_ranking(user) -> bool:
+    return sees_everything(user)
+
+
+def get_scheme_for_user(user, pk) -> Scheme:
+    schemes = Scheme.objects.all()
+    if not sees_everything(user):
+        schemes = schemes.filter(status=Scheme.Status.PUBLISHED)
+    try:
+        return schemes.get(pk=pk)
+    except Scheme.DoesNotExist:
+        raise Http404("考评方案不存在。") from None
+
+
+def get_unit_result_scheme(user, pk, unit_id) -> Scheme:
+    """The scheme, if the user may see `unit_id`'s breakdown in it."""
+    scheme = get_scheme_for_user(user, pk)
+    if not sees_everything(user) and user.unit_id != unit_id:
+        raise Http404("考评结果不存在。")
+    return scheme
+
+
+def get_veto_file_for_user(user, pk, file_pk) -> VetoFile:
+    if not sees_everything(user):
+        raise Http404("文件不存在。")
+    try:
+        return VetoFile.objects.get(veto__scheme_id=pk, pk=file_pk)
+    except VetoFile.DoesNotExist:
+        raise Http404("文件不存在。") from None

@@ -6,6 +6,7 @@ Refusals raise DutiesError with the Chinese message the user sees, and change no
 import datetime
 import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -21,11 +22,13 @@ from members.steps import record_step
 from . import permissions as perms
 from .figures import NOTE_MAX_LENGTH, FigureError, parse_figure
 from .models import (
+    MANUAL,
     Escalation,
     Extension,
     Feedback,
     FeedbackFile,
     Indicator,
+    ManualScore,
     Policy,
     PolicyConfirmation,
     PolicyFile,
@@ -34,8 +37,13 @@ from .models import (
     ReportFile,
     ReportLine,
     ReportRound,
+    Scheme,
+    SchemeItem,
     Task,
     TaskUnit,
+    UnitResult,
+    Veto,
+    VetoFile,
     period_label,
 )
 from .report_xlsx import read_filled
@@ -672,3 +680,232 @@ def confirm_policy_list(review, *, by, note="") -> PolicyConfirmation:
     confirmation.note = note
     confirmation.save(update_fields=["confirmed_by", "confirmed_at", "note"])
     return confirmation
+
+
+# --- 年度考评 -------------------------------------------------------------------------------------
+
+
+def _office_draft(scheme, by, verb) -> Scheme:
+    if not perms.can_manage_assessment(by):
+        raise DutiesError(f"只有办公室可以{verb}。")
+    scheme = lock(scheme)
+    if scheme.status != Scheme.Status.DRAFT:
+        raise DutiesError(f"考评方案{scheme.get_status_display()}，不能再{verb}。")
+    return scheme
+
+
+def _check_thresholds(excellent, good, pass_):
+    if None in (excellent, good, pass_):
+        raise DutiesError("请填写优秀、良好、合格的分数线。")
+    if not (100 >= excellent >= good >= pass_ >= 0):
+        raise DutiesError("分数线应满足 100 ≥ 优秀 ≥ 良好 ≥ 合格 ≥ 0。")
+
+
+def _check_items(items) -> list[tuple[str, str, Decimal]]:
+    from .assessment import SOURCES
+
+    checked, seen = [], set()
+    for source, name, weight in items:
+        if source != MANUAL and source not in SOURCES:
+            raise DutiesError(f"未知的计分依据：{source}。")
+        if source in seen:
+            raise DutiesError("每个计分依据只能设一个指标。")
+        seen.add(source)
+        name = (name or "").strip()
+        if not name:
+            raise DutiesError("请填写指标名称。")
+        if weight is None or weight <= 0:
+            raise DutiesError(f"“{name}”的分值须大于 0。")
+        checked.append((source, name, Decimal(weight)))
+    total = sum((w for _, _, w in checked), Decimal(0))
+    if total != 100:
+        raise DutiesError(f"各指标分值合计应为 100 分，现为 {total.normalize():f} 分。")
+    return checked
+
+
+@transaction.atomic
+def create_scheme(
+    *,
+    by,
+    year,
+    excellent_from=Decimal(90),
+    good_from=Decimal(80),
+    pass_from=Decimal(60),
+    items=None,
+) -> Scheme:
+    """考评方案 of a year, with the default indicators unless others are given."""
+    from .assessment import default_items
+
+    if not perms.can_manage_assessment(by):
+        raise DutiesError("只有办公室可以起草考评方案。")
+    if year is None or not 2000 <= year <= 2100:
+        raise DutiesError("请填写正确的年度。")
+    if Scheme.objects.filter(year=year).exists():
+        raise DutiesError(f"{year}年度的考评方案已经起草。")
+    _check_thresholds(excellent_from, good_from, pass_from)
+    checked = _check_items(items if items is not None else default_items())
+    scheme = Scheme.objects.create(
+        year=year,
+        excellent_from=excellent_from,
+        good_from=good_from,
+        pass_from=pass_from,
+        created_by=by,
+    )
+    for n, (source, name, weight) in enumerate(checked, 1):
+        SchemeItem.objects.create(scheme=scheme, source=source, name=name, weight=weight, order=n)
+    record_step(scheme, Scheme.Action.CREATED, by=by)
+    return scheme
+
+
+@transaction.atomic
+def save_scheme_items(scheme, *, by, weights: dict, thresholds: tuple) -> Scheme:
+    """Change the weights ({item id: weight}) and thresholds of a draft; the sum must be 100."""
+    scheme = _office_draft(scheme, by, "修改考评方案")
+    _check_thresholds(*thresholds)
+    items = list(scheme.items.all())
+    _check_items([(i.source, i.name, weights.get(i.pk)) for i in items])
+    for item in items:
+        if item.weight != weights[item.pk]:
+            item.weight = weights[item.pk]
+            item.save(update_fields=["weight"])
+    scheme.excellent_from, scheme.good_from, scheme.pass_from = thresholds
+    scheme.save(update_fields=["excellent_from", "good_from", "pass_from"])
+    return scheme
+
+
+@transaction.atomic
+def score_manually(scheme, *, by, item, unit, score, note) -> ManualScore:
+    scheme = _office_draft(scheme, by, "评分")
+    if item is None or item.scheme_id != scheme.pk or not item.is_manual:
+        raise DutiesError("只有办公室评分的指标可以手工评分。")
+    if unit is None:
+        raise DutiesError("请选择单位。")
+    if score is None or not 0 <= score <= item.weight:
+        raise DutiesError(f"得分应在 0 到 {item.weight} 分之间。")
+    note = (note or "").strip()
+    if not note:
+        raise DutiesError("请写明评分理由。")
+    manual, _ = ManualScore.objects.update_or_create(
+        item=item, unit=unit, defaults={"score": score, "note": note, "by": by}
+    )
+    record_step(
+        scheme,
+        Scheme.Action.SCORED,
+        by=by,
+        comment=f"{unit.short_name} {item.name} {score} 分：{note}",
+    )
+    return manual
+
+
+@transaction.atomic
+def veto_unit(scheme, *, by, unit, reason, files=()) -> Veto:
+    """一票否决: a reason and the evidence (at least one file)."""
+    scheme = _office_draft(scheme, by, "一票否决")
+    if unit is None:
+        raise DutiesError("请选择单位。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DutiesError("请写明一票否决的理由。")
+    if not files:
+        raise DutiesError("请上传一票否决的依据材料。")
+    if scheme.vetoes.filter(unit=unit).exists():
+        raise DutiesError(f"{unit.name}已被一票否决。")
+    veto = Veto.objects.create(scheme=scheme, unit=unit, reason=reason, by=by)
+    store_uploads(
+        files,
+        lambda upload, sha: VetoFile(
+            veto=veto, name=upload.name, size=upload.size, sha256=sha, uploaded_by=by
+        ),
+        DutiesError,
+    )
+    record_step(scheme, Scheme.Action.VETOED, by=by, comment=f"{unit.name}：{reason}")
+    return veto
+
+
+@transaction.atomic
+def submit_scheme(scheme, *, by) -> Scheme:
+    """提交审定: the results are computed from the record now and stored; from here on they are
+    what everyone sees, whatever later happens to the tasks, reports or meetings."""
+    from .assessment import compute_results
+
+    scheme = _office_draft(scheme, by, "提交审定")
+    items = list(scheme.items.all())
+    _check_items([(i.source, i.name, i.weight) for i in items])
+    for row in compute_results(scheme):
+        UnitResult.objects.create(
+            scheme=scheme,
+            unit_id=row["unit_id"],
+            score=row["score"],
+            grade=row["grade"],
+            rank=row["rank"],
+            veto_reason=row["veto_reason"],
+            breakdown=row["breakdown"],
+        )
+    scheme.status, scheme.computed_at = Scheme.Status.SUBMITTED, timezone.now()
+    scheme.save(update_fields=["status", "computed_at"])
+    record_step(scheme, Scheme.Action.SUBMITTED, by=by)
+    return scheme
+
+
+def _leader_submitted(scheme, by, verb) -> Scheme:
+    if not perms.can_approve_assessment(by):
+        raise DutiesError(f"只有组长、副组长可以{verb}考评结果。")
+    scheme = lock(scheme)
+    if scheme.status != Scheme.Status.SUBMITTED:
+        raise DutiesError(f"只有待审定的考评结果才能{verb}。")
+    return scheme
+
+
+@transaction.atomic
+def return_scheme(scheme, *, by, comment) -> Scheme:
+    scheme = _leader_submitted(scheme, by, "退回")
+    comment = (comment or "").strip()
+    if not comment:
+        raise DutiesError("退回时请写明意见。")
+    for result in scheme.results.all():
+        result.delete()  # one by one: each deletion is kept in the history
+    scheme.status, scheme.computed_at = Scheme.Status.DRAFT, None
+    scheme.save(update_fields=["status", "computed_at"])
+    record_step(scheme, Scheme.Action.RETURNED, by=by, comment=comment)
+    return scheme
+
+
+@transaction.atomic
+def approve_scheme(scheme, *, by, comment="") -> Scheme:
+    scheme = _leader_submitted(scheme, by, "审定")
+    scheme.status, scheme.approved_by, scheme.approved_at = (
+        Scheme.Status.APPROVED,
+        by,
+        timezone.now(),
+    )
+    scheme.save(update_fields=["status", "approved_by", "approved_at"])
+    record_step(scheme, Scheme.Action.APPROVED, by=by, comment=(comment or "").strip())
+    return scheme
+
+
+@transaction.atomic
+def publish_scheme(scheme, *, by) -> Scheme:
+    """公布: the approved results as a PDF, stored once with its SHA-256."""
+    from .assessment import stored_results
+    from .statistics_pdf import render_assessment_pdf
+
+    if not perms.can_manage_assessment(by):
+        raise DutiesError("只有办公室可以公布考评结果。")
+    scheme = lock(scheme)
+    if scheme.status != Scheme.Status.APPROVED:
+        raise DutiesError("考评结果须经组长或副组长审定后才能公布。")
+    now = timezone.now()
+    pdf = render_assessment_pdf(
+        scheme, stored_results(scheme), published_on=timezone.localtime(now).date()
+    )
+    scheme.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    scheme.pdf.save(f"{scheme.year}-{scheme.pdf_sha256[:12]}.pdf", ContentFile(pdf), save=False)
+    stored = scheme.pdf.name
+    try:
+        scheme.status, scheme.published_at = Scheme.Status.PUBLISHED, now
+        scheme.save(update_fields=["pdf", "pdf_sha256", "status", "published_at"])
+        record_step(scheme, Scheme.Action.PUBLISHED, by=by)
+    except Exception:
+        scheme.pdf.storage.delete(stored)
+        raise
+    return scheme

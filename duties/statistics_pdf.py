@@ -106,9 +106,33 @@ def _change(s, diff, pct) -> str:
     return f"{text}（{sign}{pct}%）" if pct is not None else text
 
 
-def render_statistics_pdf(round_, *, published_on: datetime.date) -> bytes:
-    html = render_to_string(TEMPLATE, statistics_context(round_, published_on=published_on))
+def render_pdf(html: str) -> bytes:
+    """HTML → PDF/A-2u bytes with the project's fonts; nothing is fetched."""
     document = weasyprint.HTML(string=html, url_fetcher=_NoFetch()).render(
         font_config=_font_configuration()
     )
     return document.write_pdf(pdf_variant="pdf/a-2u")
+
+
+def render_statistics_pdf(round_, *, published_on: datetime.date) -> bytes:
+    return render_pdf(
+        render_to_string(TEMPLATE, statistics_context(round_, published_on=published_on))
+    )
+
+
+def render_assessment_pdf(scheme, rows, *, published_on: datetime.date) -> bytes:
+    """考评结果: the ranking, grades, 一票否决 with its reason, and each unit's item scores."""
+    items = [b["item"] for b in rows[0]["breakdown"]] if rows else []
+    context = {
+        "title": f"{scheme.year}年度社会救助联席会议成员单位考评结果",
+        "office": OFFICE,
+        "published_on": cn_date(published_on),
+        "published_iso": published_on.isoformat(),
+        "approved_by": str(scheme.approved_by or ""),
+        "items": items,
+        "weights": [b["weight"] for b in rows[0]["breakdown"]] if rows else [],
+        "rows": rows,
+        "vetoed": [r for r in rows if r["veto_reason"]],
+        "thresholds": (scheme.excellent_from, scheme.good_from, scheme.pass_from),
+    }
+    return render_pdf(render_to_string("duties/pdf/assessment.html", context))

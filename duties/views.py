@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -15,13 +15,14 @@ from members.models import Liaison, Seat, Tenure, Unit
 from members.permissions import Role, role_required
 from members.xlsx import XLSX
 
+from . import assessment, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from . import statistics as stats_
-from .exports import ledger_xlsx, statistics_xlsx
+from .exports import assessment_xlsx, ledger_xlsx, statistics_xlsx
 from .figures import format_figure
 from .forms import (
     CloseTaskForm,
+    CommentForm,
     ConfirmPoliciesForm,
     DecideExtensionForm,
     DutySearchForm,
@@ -30,6 +31,7 @@ from .forms import (
     FeedbackForm,
     ImportForm,
     IndicatorForm,
+    ManualScoreForm,
     PolicyFilterForm,
     PolicyForm,
     PolicyReviewForm,
@@ -37,9 +39,12 @@ from .forms import (
     ResolveForm,
     ReturnReportForm,
     RoundForm,
+    SchemeForm,
+    SchemeItemsForm,
     StatisticsForm,
     TaskFilterForm,
     TaskForm,
+    VetoForm,
 )
 from .models import (
     Duty,
@@ -49,6 +54,7 @@ from .models import (
     PolicyReview,
     Report,
     ReportRound,
+    Scheme,
     Task,
     TaskUnit,
 )
@@ -904,3 +910,225 @@ def policy_review_confirm(request, pk):
     else:
         messages.success(request, "已确认本单位政策清单完整、现行。")
     return redirect(review)
+
+
+# --- 年度考评 -------------------------------------------------------------------------------------
+
+
+@role_required()
+@require_safe
+def scheme_list(request):
+    user = request.user
+    schemes = Scheme.objects.all()
+    if not perms.can_see_ranking(user):
+        schemes = schemes.filter(status=Scheme.Status.PUBLISHED)
+    return render(
+        request,
+        "duties/scheme_list.html",
+        {
+            "schemes": schemes,
+            "can_manage": perms.can_manage_assessment(user),
+            "ranking": perms.can_see_ranking(user),
+            "form": SchemeForm(initial={"year": timezone.localdate().year}),
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+def scheme_create(request):
+    form = SchemeForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            scheme = services.create_scheme(by=request.user, **form.cleaned_data)
+        except services.DutiesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, f"已起草{scheme}方案。")
+            return redirect(scheme)
+    return render(request, "duties/scheme_form.html", {"form": form})
+
+
+@role_required()
+@require_safe
+def scheme_detail(request, pk):
+    user = request.user
+    scheme = perms.get_scheme_for_user(user, pk)
+    if not perms.can_see_ranking(user):
+        if not user.unit_id:
+            raise Http404("考评结果不存在。")
+        return redirect("duties:scheme-unit", scheme.pk, user.unit_id)
+    rows = assessment.results(scheme)
+    draft = scheme.status == Scheme.Status.DRAFT
+    manage = perms.can_manage_assessment(user)
+    manual_items = [i for i in scheme.items.all() if i.is_manual]
+    return render(
+        request,
+        "duties/scheme_detail.html",
+        {
+            "scheme": scheme,
+            "rows": rows,
+            "items": scheme.items.all(),
+            "sources": assessment.SOURCES,
+            "can_edit": manage and draft,
+            "can_submit": manage and draft,
+            "can_publish": manage and scheme.status == Scheme.Status.APPROVED,
+            "can_approve": perms.can_approve_assessment(user)
+            and scheme.status == Scheme.Status.SUBMITTED,
+            "manual_items": manual_items,
+            "score_form": ManualScoreForm() if manage and draft and manual_items else None,
+            "veto_form": VetoForm() if manage and draft else None,
+            "comment_form": CommentForm(),
+            "vetoes": scheme.vetoes.select_related("unit", "by").prefetch_related("files"),
+            "steps": scheme.steps.select_related("by"),
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+def scheme_items(request, pk):
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    items = list(scheme.items.all())
+    initial = {
+        "excellent_from": scheme.excellent_from,
+        "good_from": scheme.good_from,
+        "pass_from": scheme.pass_from,
+    }
+    form = SchemeItemsForm(request.POST or None, items=items, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_scheme_items(
+                scheme,
+                by=request.user,
+                weights=form.weights(),
+                thresholds=(data["excellent_from"], data["good_from"], data["pass_from"]),
+            )
+        except services.DutiesError as e:
+            form.add_error(None, str(e))
+        else:
+            messages.success(request, "考评方案已保存。")
+            return redirect(scheme)
+    return render(request, "duties/scheme_items.html", {"scheme": scheme, "form": form})
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def scheme_score(request, pk):
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    form = ManualScoreForm(request.POST)
+    item = scheme.items.filter(pk=request.POST.get("item") or 0).first()
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(scheme)
+    try:
+        services.score_manually(scheme, by=request.user, item=item, **form.cleaned_data)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "评分已保存。")
+    return redirect(scheme)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def scheme_veto(request, pk):
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    form = VetoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(scheme)
+    try:
+        services.veto_unit(scheme, by=request.user, **form.cleaned_data)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已登记一票否决。")
+    return redirect(scheme)
+
+
+def _scheme_transition(request, pk, call, done):
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        call(scheme, comment)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, done)
+    return redirect(scheme)
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def scheme_submit(request, pk):
+    return _scheme_transition(
+        request,
+        pk,
+        lambda s, c: services.submit_scheme(s, by=request.user),
+        "已提交领导审定，结果已固定。",
+    )
+
+
+@role_required(Role.LEADER)
+@require_POST
+def scheme_return(request, pk):
+    return _scheme_transition(
+        request,
+        pk,
+        lambda s, c: services.return_scheme(s, by=request.user, comment=c),
+        "已退回办公室修改。",
+    )
+
+
+@role_required(Role.LEADER)
+@require_POST
+def scheme_approve(request, pk):
+    return _scheme_transition(
+        request,
+        pk,
+        lambda s, c: services.approve_scheme(s, by=request.user, comment=c),
+        "考评结果已审定。",
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def scheme_publish(request, pk):
+    return _scheme_transition(
+        request, pk, lambda s, c: services.publish_scheme(s, by=request.user), "考评结果已公布。"
+    )
+
+
+@role_required()
+@require_safe
+def scheme_unit(request, pk, unit_pk):
+    scheme = perms.get_unit_result_scheme(request.user, pk, unit_pk)
+    row = assessment.find(assessment.results(scheme), unit_pk)
+    if row is None:
+        raise Http404("该单位不在考评范围内。")
+    return render(
+        request,
+        "duties/scheme_unit.html",
+        {"scheme": scheme, "row": row, "ranking": perms.can_see_ranking(request.user)},
+    )
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+@require_safe
+def scheme_export(request, pk):
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    return _xlsx_response(assessment_xlsx(scheme, assessment.results(scheme)), f"{scheme}结果.xlsx")
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+@require_safe
+def scheme_pdf(request, pk):
+    scheme = get_object_or_404(Scheme, pk=pk, status=Scheme.Status.PUBLISHED)
+    return serve_stored_file(request, scheme.published_pdf, inline=True)
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+@require_safe
+def veto_file(request, pk, file_pk):
+    return serve_stored_file(request, perms.get_veto_file_for_user(request.user, pk, file_pk))
