@@ -17,6 +17,7 @@ SECTIONS = {
     ("duties", "indicator"): "reports",
     ("duties", "publication"): "reports",
     ("duties", "policy"): "policies",
+    ("duties", "scheme"): "assessment",
     ("meetings", "item"): "items",
     ("meetings", "material"): "items",
     ("meetings", "meeting"): "meetings",
@@ -35,6 +36,7 @@ NAV_ITEMS = [
     ("cases", "cases:case-list", "个案"),
     ("reports", "duties:round-list", "信息报送"),
     ("policies", "duties:policy-list", "政策清单"),
+    ("assessment", "duties:scheme-list", "考评"),
     ("duties", "duties:catalogue", "职责清单"),
     ("units", "duties:unit-list", "成员单位"),
 ]

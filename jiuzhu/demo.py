@@ -257,6 +257,8 @@ def build_demo_year():
     build_reports(users, today)
     # 7. 政策清单 of several units, one revised; this year's 梳理, partly confirmed.
     build_policies(users, today)
+    # 8. 年度考评: last year's published (one unit under 一票否决), this year's in draft.
+    build_assessments(users, today)
     return {"plenary": plenary, "special": special, "written": written, "minutes": minutes}
 
 
@@ -713,3 +715,33 @@ def build_policies(users, today):
 def duties_models_for(unit, number):
     """The unit's department duty of that number, if the catalogue gives it that one."""
     return Duty.objects.for_unit(unit).filter(number=number)
+
+
+def build_assessments(users, today):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    office, leader = users["office"], users["leader"]
+    last = duties_services.create_scheme(by=office, year=today.year - 1)
+    manual = last.items.get(source="manual")
+    for unit_name, score, note in [
+        ("旗民政局", 5, "主动发现并救助困难群众 36 户，建立“一户一档”。"),
+        ("旗医疗保障局", 4, "实现医疗救助“一站式”结算。"),
+        ("旗教体局", 3, "建立困难学生资助快速响应机制。"),
+    ]:
+        duties_services.score_manually(
+            last, by=office, item=manual, unit=_unit(unit_name), score=score, note=note
+        )
+    evidence = SimpleUploadedFile(
+        "督查通报.pdf", b"%PDF-1.4\n% demo evidence\n", content_type="application/pdf"
+    )
+    duties_services.veto_unit(
+        last,
+        by=office,
+        unit=_unit("旗自然资源局"),
+        reason="在困难群众住房救助核查中出具虚假核查意见，造成不符合条件人员享受救助，经旗纪委监委查实。",
+        files=[evidence],
+    )
+    duties_services.submit_scheme(last, by=office)
+    duties_services.approve_scheme(last, by=leader, comment="同意公布。")
+    duties_services.publish_scheme(last, by=office)
+    return duties_services.create_scheme(by=office, year=today.year)

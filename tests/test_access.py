@@ -35,6 +35,7 @@ PARTY = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "member"
 LIAISON_POST_GET = {"liaison": 405, "liaison2": 405}
 LIAISON_POST = {"liaison": 302, "liaison2": 404}
 LEADERSHIP = {"office": 200, "leader": 200}
+NOT_SEEN = {"liaison": 404, "liaison2": 404, "member": 404}
 
 
 def _no_args(w):
@@ -71,6 +72,10 @@ def _round(w):
 
 def _report(w):
     return [w["report"].pk]
+
+
+def _scheme(w):
+    return [w["scheme"].pk]
 
 
 def _policy(w):
@@ -180,6 +185,33 @@ MATRIX = {
     "duties:report-accept": (_report, OFFICE_ONLY_GET, OFFICE_POST),
     "duties:report-return": (_report, OFFICE_ONLY_GET, OFFICE_POST),
     "duties:report-file": (lambda w: [w["report"].pk, w["report_file"].pk], OWN_UNIT, READ_ONLY),
+    # 年度考评: the 2026 scheme is a draft; the 2025 one is published, 财政局 under 一票否决.
+    "duties:scheme-list": (_no_args, READERS, READ_ONLY),
+    "duties:scheme-create": (_no_args, OFFICE, OFFICE),
+    "duties:scheme-detail": (_scheme, {**LEADERSHIP, **NOT_SEEN}, READ_ONLY),
+    "duties:scheme-items": (_scheme, OFFICE, OFFICE),
+    "duties:scheme-score": (_scheme, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:scheme-veto": (_scheme, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:scheme-submit": (_scheme, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:scheme-return": (_scheme, {"leader": 405}, {"leader": 302}),
+    "duties:scheme-approve": (_scheme, {"leader": 405}, {"leader": 302}),
+    "duties:scheme-publish": (_scheme, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:scheme-unit": (
+        lambda w: [w["published_scheme"].pk, w["unit_mz"]],
+        OWN_UNIT,
+        READ_ONLY,
+    ),
+    "duties:scheme-export": (_scheme, LEADERSHIP, {"office": 405, "leader": 405}),
+    "duties:scheme-pdf": (
+        lambda w: [w["published_scheme"].pk],
+        LEADERSHIP,
+        {"office": 405, "leader": 405},
+    ),
+    "duties:scheme-veto-file": (
+        lambda w: [w["published_scheme"].pk, w["veto_file"].pk],
+        LEADERSHIP,
+        {"office": 405, "leader": 405},
+    ),
     # 政策清单: everyone reads; the policy is 民政局's (liaison's unit, and the office's).
     "duties:policy-list": (_no_args, READERS, READ_ONLY),
     "duties:policy-create": (_no_args, OFFICE | LIAISONS, OFFICE | LIAISONS),
@@ -338,6 +370,18 @@ def build_world():
     review = duties_services.open_policy_review(
         by=office, year=2026, deadline=datetime.date(2026, 12, 31)
     )
+    scheme = duties_services.create_scheme(by=office, year=2026)
+    published_scheme = duties_services.create_scheme(by=office, year=2025)
+    veto = duties_services.veto_unit(
+        published_scheme,
+        by=office,
+        unit=Unit.objects.get(name="旗财政局"),
+        reason="虚报数据",
+        files=[SimpleUploadedFile("通报.pdf", b"%PDF-1.4 v", content_type="application/pdf")],
+    )
+    duties_services.submit_scheme(published_scheme, by=office)
+    duties_services.approve_scheme(published_scheme, by=leader)
+    duties_services.publish_scheme(published_scheme, by=office)
     lockout = AccessAttempt.objects.create(
         username="leader",
         ip_address="10.0.0.9",
@@ -349,6 +393,10 @@ def build_world():
         failures_since_start=5,
     )
     return {
+        "scheme": scheme,
+        "published_scheme": published_scheme,
+        "veto_file": veto.files.get(),
+        "unit_mz": Unit.objects.get(name="旗民政局").pk,
         "policy": policy,
         "policy_file": policy.files.get(),
         "review": review,
