@@ -137,27 +137,29 @@ class Chart:
     height: int
     bars: list  # (x, y, w, h, label, value text)
     max_label: str
+    tilt: bool = False  # many periods: the labels are set at an angle so they do not overlap
 
 
 def series_chart(points, fmt, width=640, height=220) -> Chart | None:
     if not points:
         return None
     top = max((v for _, v in points), default=0) or 1
-    left, bottom, gap = 10, 40, 8
+    left, bottom, gap = 10, 60, 8
     plot_h = height - bottom - 20
     step = (width - left * 2) / len(points)
     bars = []
     for i, (label, value) in enumerate(points):
         h = float(value) / float(top) * plot_h
-        x = left + i * step + gap / 2
+        w = min(step - gap, 56)
+        x = left + i * step + (step - w) / 2
         bars.append(
             (
                 round(x, 1),
                 round(20 + plot_h - h, 1),
-                round(step - gap, 1),
+                round(w, 1),
                 round(h, 1),
                 label,
                 fmt(value),
             )
         )
-    return Chart(width, height, bars, fmt(top))
+    return Chart(width, height, bars, fmt(top), tilt=len(points) > 6)

@@ -12,12 +12,12 @@ SECTIONS = {
     ("duties", "escalation"): "tasks",
     ("duties", "extension"): "tasks",
     ("duties", "feedback"): "tasks",
-    ("duties", "round"): "reports",
-    ("duties", "report"): "reports",
-    ("duties", "indicator"): "reports",
-    ("duties", "publication"): "reports",
-    ("duties", "policy"): "policies",
-    ("duties", "scheme"): "assessment",
+    ("duties", "round"): "unitwork",
+    ("duties", "report"): "unitwork",
+    ("duties", "indicator"): "unitwork",
+    ("duties", "publication"): "unitwork",
+    ("duties", "policy"): "unitwork",
+    ("duties", "scheme"): "unitwork",
     ("meetings", "item"): "items",
     ("meetings", "material"): "items",
     ("meetings", "meeting"): "meetings",
@@ -34,17 +34,33 @@ NAV_ITEMS = [
     ("minutes", "meetings:minutes-list", "纪要"),
     ("tasks", "duties:task-list", "督办"),
     ("cases", "cases:case-list", "个案"),
-    ("reports", "duties:round-list", "信息报送"),
-    ("policies", "duties:policy-list", "政策清单"),
-    ("assessment", "duties:scheme-list", "考评"),
     ("duties", "duties:catalogue", "职责清单"),
     ("units", "duties:unit-list", "成员单位"),
 ]
 
 
+# One menu for the units' periodic work (信息报送, 政策清单, 年度考评), so the bar stays one line.
+UNIT_WORK_ITEMS = [
+    ("duties:round-list", "救助信息报送"),
+    ("duties:publication-list", "统计情况（对外发布）"),
+    ("duties:policy-list", "政策清单"),
+    ("duties:scheme-list", "年度考评"),
+]
+
+
 def navigation(request):
     """The navigation entries, and which one the current page belongs to."""
-    return {"nav_items": _nav_links(get_script_prefix()), "nav_section": _section(request)}
+    prefix = get_script_prefix()
+    return {
+        "nav_items": _nav_links(prefix),
+        "nav_unit_work": _unit_work_links(prefix),
+        "nav_section": _section(request),
+    }
+
+
+@functools.cache
+def _unit_work_links(script_prefix: str) -> list[tuple[str, str]]:
+    return [(reverse(name), label) for name, label in UNIT_WORK_ITEMS]
 
 
 @functools.cache
