@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -73,3 +74,33 @@ def ledger_xlsx(tasks, today: datetime.date, unit=None) -> bytes:
                 )
 
     return workbook("督办台账", COLUMNS, rows())
+
+
+def statistics_xlsx(round_) -> bytes:
+    """The statistics page's table, cell for cell (duties.statistics.statistics_rows)."""
+    from .statistics import statistics_rows
+
+    header, rows = statistics_rows(round_)
+    widths = [24, 10, *([12] * (len(header) - 2))]
+    return workbook(f"{round_.title}统计", list(zip(header, widths, strict=True)), rows)
+
+
+def assessment_xlsx(scheme, rows) -> bytes:
+    """The ranking as the scheme page shows it: one row per unit, one column per indicator."""
+    items = [(b["item"], b["weight"]) for b in rows[0]["breakdown"]] if rows else []
+    columns = [("名次", 6), ("单位", 26)]
+    columns += [(f"{name}（{weight}分）", 14) for name, weight in items]
+    columns += [("总分", 8), ("等次", 8), ("一票否决理由", 40)]
+
+    def cells():
+        for r in rows:
+            yield (
+                r["rank"],
+                r["unit"],
+                *[Decimal(b["score"]) for b in r["breakdown"]],
+                r["score"],
+                r["grade_label"],
+                r["veto_reason"],
+            )
+
+    return workbook(f"{scheme.year}年度考评结果", columns, cells())

@@ -4,6 +4,7 @@ A unit sees the tasks it takes part in (as lead or responsible unit) and its own
 anything else is 404, so nobody learns what another unit is asked to do.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from members.permissions import (
@@ -18,7 +19,20 @@ from members.permissions import (
 )
 from members.permissions import refusal as _refusal
 
-from .models import Escalation, Extension, FeedbackFile, Task, TaskUnit
+from .models import (
+    Escalation,
+    Extension,
+    FeedbackFile,
+    Policy,
+    PolicyFile,
+    Report,
+    ReportFile,
+    ReportRound,
+    Scheme,
+    Task,
+    TaskUnit,
+    VetoFile,
+)
 
 
 def sees_everything(user) -> bool:
@@ -164,3 +178,138 @@ def get_extension_for_office(user, pk) -> Extension:
         return Extension.objects.select_related("task", "unit").get(pk=pk)
     except Extension.DoesNotExist:
         raise Http404("延期申请不存在。") from None
+
+
+# --- 救助信息报送 ---------------------------------------------------------------------------------
+# The office runs rounds and reviews reports; leaders read everything; a unit's liaisons fill in
+# their own unit's report and its members read it; another unit's report is 404.
+
+
+def can_manage_reports(user) -> bool:
+    return is_office(user)
+
+
+def can_see_statistics(user) -> bool:
+    return sees_everything(user)
+
+
+def rounds_for_user(user):
+    rounds = ReportRound.objects.all()
+    if sees_everything(user):
+        return rounds
+    if is_unit_user(user):
+        return rounds.filter(reports__unit_id=user.unit_id)
+    return rounds.none()
+
+
+def get_round_for_user(user, pk) -> ReportRound:
+    try:
+        return rounds_for_user(user).get(pk=pk)
+    except ReportRound.DoesNotExist:
+        raise Http404("报送任务不存在。") from None
+
+
+def reports_for_user(user):
+    reports = Report.objects.select_related("round", "unit")
+    if sees_everything(user):
+        return reports
+    if is_unit_user(user):
+        return reports.filter(unit_id=user.unit_id)
+    return reports.none()
+
+
+def get_report_for_user(user, pk) -> Report:
+    try:
+        return reports_for_user(user).get(pk=pk)
+    except Report.DoesNotExist:
+        raise Http404("报送不存在。") from None
+
+
+def can_fill_report(user, report) -> bool:
+    """Only a liaison of the report's own unit fills it in."""
+    return has_role(user, Role.LIAISON) and user.unit_id == report.unit_id
+
+
+def get_report_file_for_user(user, report_pk, pk) -> ReportFile:
+    report = get_report_for_user(user, report_pk)
+    try:
+        return report.files.get(pk=pk)
+    except ReportFile.DoesNotExist:
+        raise Http404("文件不存在。") from None
+
+
+# --- 政策清单 -------------------------------------------------------------------------------------
+# Every signed-in user reads every unit's list; a unit's liaisons (and the office) maintain it.
+
+
+def can_edit_policies_of(user, unit_id) -> bool:
+    return is_office(user) or (has_role(user, Role.LIAISON) and user.unit_id == unit_id)
+
+
+def get_policy_for_user(user, pk, *, write=False) -> Policy:
+    try:
+        policy = Policy.objects.select_related("unit", "revised_by").get(pk=pk)
+    except Policy.DoesNotExist:
+        raise Http404("政策文件不存在。") from None
+    if write and not can_edit_policies_of(user, policy.unit_id):
+        raise PermissionDenied("只有本单位的联络员可以维护本单位的政策清单。")
+    return policy
+
+
+def get_policy_file(user, policy_pk, pk) -> PolicyFile:
+    try:
+        return PolicyFile.objects.get(policy_id=policy_pk, pk=pk)
+    except PolicyFile.DoesNotExist:
+        raise Http404("文件不存在。") from None
+
+
+def can_manage_policy_reviews(user) -> bool:
+    return is_office(user)
+
+
+def can_confirm_policies(user, confirmation) -> bool:
+    return has_role(user, Role.LIAISON) and user.unit_id == confirmation.unit_id
+
+
+# --- 年度考评 -------------------------------------------------------------------------------------
+# The office drafts and publishes, leaders approve; both see the ranking. A unit's users see only
+# their own unit's breakdown, and only once the results are published.
+
+
+def can_manage_assessment(user) -> bool:
+    return is_office(user)
+
+
+def can_approve_assessment(user) -> bool:
+    return has_role(user, Role.LEADER)
+
+
+def can_see_ranking(user) -> bool:
+    return sees_everything(user)
+
+
+def get_scheme_for_user(user, pk) -> Scheme:
+    schemes = Scheme.objects.all()
+    if not sees_everything(user):
+        schemes = schemes.filter(status=Scheme.Status.PUBLISHED)
+    try:
+        return schemes.get(pk=pk)
+    except Scheme.DoesNotExist:
+        raise Http404("考评方案不存在。") from None
+
+
+def get_unit_result_scheme(user, pk, unit_id) -> Scheme:
+    """The scheme, if the user may see `unit_id`'s breakdown in it."""
+    scheme = get_scheme_for_user(user, pk)
+    if not sees_everything(user) and user.unit_id != unit_id:
+        raise Http404("考评结果不存在。")
+    return scheme
+
+
+def get_veto_file_for_user(user, pk, file_pk) -> VetoFile:
+    if not sees_everything(user):
+        raise Http404("文件不存在。")
+    try:
+        return VetoFile.objects.get(veto__scheme_id=pk, pk=file_pk)
+    except VetoFile.DoesNotExist:
+        raise Http404("文件不存在。") from None

@@ -10,7 +10,7 @@ import datetime
 from django.db.models import Exists, Max, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from .models import Escalation, Task, TaskUnit
+from .models import Escalation, Report, ReportRound, Task, TaskUnit
 
 SORTS = {
     "deadline": ("deadline", "pk"),
@@ -53,3 +53,17 @@ def years(queryset=None) -> list[int]:
         return []
     first, last = (timezone.localtime(span[k]).year for k in ("first", "last"))
     return list(range(last, first - 1, -1))
+
+
+def reports_due(today: datetime.date, unit_id=None):
+    """Reports of open rounds not yet sent in (未填报, 草稿, 退回修改), overdue first, with the
+    light each shows (red past the deadline, yellow within 3 days, green otherwise)."""
+    reports = (
+        Report.objects.filter(round__status=ReportRound.Status.OPEN)
+        .exclude(status__in=Report.COUNTED)
+        .select_related("round", "unit")
+        .order_by("round__deadline", "unit__order")
+    )
+    if unit_id:
+        reports = reports.filter(unit_id=unit_id)
+    return [(r, r.light_on(today)) for r in reports]

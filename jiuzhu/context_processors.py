@@ -12,6 +12,12 @@ SECTIONS = {
     ("duties", "escalation"): "tasks",
     ("duties", "extension"): "tasks",
     ("duties", "feedback"): "tasks",
+    ("duties", "round"): "unitwork",
+    ("duties", "report"): "unitwork",
+    ("duties", "indicator"): "unitwork",
+    ("duties", "publication"): "unitwork",
+    ("duties", "policy"): "unitwork",
+    ("duties", "scheme"): "unitwork",
     ("meetings", "item"): "items",
     ("meetings", "material"): "items",
     ("meetings", "meeting"): "meetings",
@@ -33,9 +39,28 @@ NAV_ITEMS = [
 ]
 
 
+# One menu for the units' periodic work (信息报送, 政策清单, 年度考评), so the bar stays one line.
+UNIT_WORK_ITEMS = [
+    ("duties:round-list", "救助信息报送"),
+    ("duties:publication-list", "统计情况（对外发布）"),
+    ("duties:policy-list", "政策清单"),
+    ("duties:scheme-list", "年度考评"),
+]
+
+
 def navigation(request):
     """The navigation entries, and which one the current page belongs to."""
-    return {"nav_items": _nav_links(get_script_prefix()), "nav_section": _section(request)}
+    prefix = get_script_prefix()
+    return {
+        "nav_items": _nav_links(prefix),
+        "nav_unit_work": _unit_work_links(prefix),
+        "nav_section": _section(request),
+    }
+
+
+@functools.cache
+def _unit_work_links(script_prefix: str) -> list[tuple[str, str]]:
+    return [(reverse(name), label) for name, label in UNIT_WORK_ITEMS]
 
 
 @functools.cache

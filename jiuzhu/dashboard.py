@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Verification
-from duties.models import Duty, Escalation, Feedback, Light, Task, TaskUnit
+from duties.models import Duty, Escalation, Feedback, Light, Report, Task, TaskUnit
+from duties.selectors import reports_due
 from meetings.models import AgendaItem, Distribution, Meeting, Minutes, Opinion
 from members.models import Seat, Unit
 from members.permissions import Role, has_role, is_leader, is_office
@@ -222,6 +223,11 @@ class Overview:
         return [(bar, list(bar.segments(scale))) for bar in bars]
 
     @cached_property
+    def reports_due(self):
+        """救助信息报送 not yet sent in, with their lights (red: past the deadline)."""
+        return reports_due(self.today, unit_id=self.unit_id)
+
+    @cached_property
     def compliance(self):
         return compliance(self.today)
 
@@ -281,6 +287,11 @@ def todo(user, today) -> list[tuple[str, int, str]]:
                 reverse("cases:case-list") + "?status=implementing",
             ),
             (
+                "待审核的救助信息报送",
+                Report.objects.filter(status=Report.Status.SUBMITTED).count(),
+                reverse("duties:round-list"),
+            ),
+            (
                 "超过 3 个工作日未签收的纪要分送",
                 late_distributions(today).count(),
                 minutes_url,
@@ -315,6 +326,15 @@ def todo(user, today) -> list[tuple[str, int, str]]:
                 .exclude(opinions__unit_id=user.unit_id)
                 .count(),
                 reverse("meetings:meeting-list"),
+            ),
+            (
+                "待填报的救助信息报送",
+                Report.objects.filter(
+                    unit_id=user.unit_id,
+                    status__in=Report.EDITABLE,
+                    round__status="open",
+                ).count(),
+                reverse("duties:round-list"),
             ),
             (
                 "待答复的个案核对请求",

@@ -253,6 +253,12 @@ def build_demo_year():
     build_supervision(minutes, users, today)
     # 5. Urgent cases in different states; one deliberated in the written review of step 3.
     build_cases(users, written, today)
+    # 6. 救助信息报送: last quarter's round with every kind of report; earlier rounds to compare.
+    build_reports(users, today)
+    # 7. 政策清单 of several units, one revised; this year's 梳理, partly confirmed.
+    build_policies(users, today)
+    # 8. 年度考评: last year's published (one unit under 一票否决), this year's in draft.
+    build_assessments(users, today)
     return {"plenary": plenary, "special": special, "written": written, "minutes": minutes}
 
 
@@ -493,3 +499,249 @@ def meeting_services_for_demo(office, case, today):
 def _demo_liaison(unit_name):
     """The demo liaison of a unit (EXTRA_LIAISONS covers every unit the demo needs)."""
     return User.objects.get(unit__name=unit_name, groups__name=Role.LIAISON.value)
+
+
+REPORT_UNITS = [
+    ("旗民政局", "liaison"),
+    ("旗教体局", "liaison2"),
+    ("旗公安局", "liaison-gongan"),
+    ("旗人力资源和社会保障局", "liaison-renshe"),
+    ("旗医疗保障局", "liaison-yibao"),
+    ("旗自然资源局", "liaison-ziran"),
+]
+
+
+def _quarter_before(year, quarter, n=1):
+    index = year * 4 + quarter - 1 - n
+    return index // 4, index % 4 + 1
+
+
+def build_reports(users, today):
+    """Indicators; the same quarter last year (published) and the quarter before last (closed),
+    all sent in; last quarter's round, past its deadline and still open: accepted, submitted,
+    returned, sent in late, a draft and one not started."""
+    office = users["office"]
+    kinds = [Unit.Kind.DEPARTMENT, Unit.Kind.MASS_ORGANISATION, Unit.Kind.TOWN]
+    indicators = [
+        duties_services.create_indicator(
+            by=office,
+            name=name,
+            measure=measure,
+            kind=kind,
+            unit_kinds=kinds,
+            help_text=help_text,
+            order=n,
+        )
+        for n, (name, measure, kind, help_text) in enumerate(
+            [
+                ("临时救助人次", "人次", "integer", "本期实施临时救助的人次"),
+                ("临时救助金额", "元", "money", "本期实际发放的临时救助资金"),
+                ("主动发现困难群众户数", "户", "integer", "走访、排查中主动发现并转介的户数"),
+            ],
+            1,
+        )
+    ]
+    units = [_unit(name) for name, _ in REPORT_UNITS]
+    this_quarter = (today.month - 1) // 3 + 1
+    year, quarter = _quarter_before(today.year, this_quarter)
+
+    def send(round_, k, skip=()):
+        for i, (name, username) in enumerate(REPORT_UNITS):
+            if name in skip:
+                continue
+            report = round_.reports.get(unit__name=name)
+            values = {
+                ind.pk: str((i + 2) * (10 + k) * (500 if ind.kind == "money" else 1))
+                for ind in indicators
+            }
+            duties_services.submit_report(report, by=users[username], values=values)
+        return round_
+
+    def open_(y, q, deadline):
+        return duties_services.open_round(
+            by=office,
+            period="quarter",
+            year=y,
+            number=q,
+            deadline=deadline,
+            units=units,
+            indicators=indicators,
+        )
+
+    last_year = send(open_(year - 1, quarter, datetime.date(year - 1, quarter * 3, 28)), 0)
+    duties_services.close_round(last_year, by=office)
+    duties_services.publish_round(last_year, by=office)
+    py, pq = _quarter_before(year, quarter)
+    before = send(open_(py, pq, datetime.date(py, pq * 3, 28)), 2, skip={"旗自然资源局"})
+    duties_services.close_round(before, by=office)
+    # Last quarter: due 3 days ago, still open.
+    current = open_(year, quarter, today - datetime.timedelta(days=3))
+    send(current, 4, skip={"旗医疗保障局", "旗自然资源局", "旗公安局"})
+    for report in current.reports.filter(status="submitted").select_related("unit"):
+        if report.unit.name == "旗民政局":
+            duties_services.accept_report(report, by=office)
+        if report.unit.name == "旗人力资源和社会保障局":
+            duties_services.return_report(
+                report, by=office, comment="临时救助金额与台账不一致，请核实。"
+            )
+    gongan = current.reports.get(unit__name="旗公安局")
+    duties_services.save_report(
+        gongan, by=users["liaison-gongan"], values={indicators[0].pk: "6"}, note="金额待财务核对"
+    )
+    return current
+
+
+DEMO_POLICIES = [
+    # unit, liaison, title, 文号, issuer, issued, category, duty number
+    (
+        "旗民政局",
+        "liaison",
+        "伊金霍洛旗最低生活保障实施细则",
+        "伊政办发〔2021〕35号",
+        "伊金霍洛旗人民政府办公室",
+        (2021, 8, 10),
+        "minimum",
+        9,
+    ),
+    (
+        "旗民政局",
+        "liaison",
+        "伊金霍洛旗最低生活保障实施细则（修订）",
+        "伊政办发〔2024〕21号",
+        "伊金霍洛旗人民政府办公室",
+        (2024, 7, 1),
+        "minimum",
+        9,
+    ),
+    (
+        "旗民政局",
+        "liaison",
+        "伊金霍洛旗临时救助实施办法",
+        "伊民发〔2023〕12号",
+        "旗民政局",
+        (2023, 5, 1),
+        "temporary",
+        9,
+    ),
+    (
+        "旗民政局",
+        "liaison",
+        "伊金霍洛旗特困人员救助供养办法",
+        "伊民发〔2022〕8号",
+        "旗民政局",
+        (2022, 3, 15),
+        "destitute",
+        9,
+    ),
+    (
+        "旗教体局",
+        "liaison2",
+        "伊金霍洛旗家庭经济困难学生资助办法",
+        "伊教发〔2023〕40号",
+        "旗教体局",
+        (2023, 9, 1),
+        "education",
+        7,
+    ),
+    (
+        "旗医疗保障局",
+        "liaison-yibao",
+        "伊金霍洛旗医疗救助实施办法",
+        "伊医保发〔2022〕15号",
+        "旗医疗保障局",
+        (2022, 6, 20),
+        "medical",
+        16,
+    ),
+    (
+        "旗人力资源和社会保障局",
+        "liaison-renshe",
+        "伊金霍洛旗就业困难人员认定和援助办法",
+        "伊人社发〔2023〕6号",
+        "旗人力资源和社会保障局",
+        (2023, 2, 10),
+        "employment",
+        11,
+    ),
+]
+
+
+def build_policies(users, today):
+    made = []
+    for unit_name, username, title, number, issuer, issued, category, duty in DEMO_POLICIES:
+        unit = _unit(unit_name)
+        duty_rows = list(duties_models_for(unit, duty))
+        made.append(
+            duties_services.create_policy(
+                by=users[username],
+                unit=unit,
+                data=duties_services.PolicyData(
+                    title=title,
+                    doc_number=number,
+                    issuer=issuer,
+                    issued_on=datetime.date(*issued),
+                    effective_from=datetime.date(*issued),
+                    category=category,
+                    duties=duty_rows,
+                    summary=f"{title}规定了救助对象、标准、程序和部门职责。",
+                ),
+            )
+        )
+    old, new = made[0], made[1]
+    duties_services.update_policy(
+        old,
+        by=users["liaison"],
+        data=duties_services.PolicyData(
+            title=old.title,
+            doc_number=old.doc_number,
+            issuer=old.issuer,
+            issued_on=old.issued_on,
+            effective_from=old.effective_from,
+            category=old.category,
+            status="revised",
+            revised_by=new,
+            duties=list(old.duties.all()),
+            summary=old.summary,
+        ),
+    )
+    review = duties_services.open_policy_review(
+        by=users["office"], year=today.year, deadline=today + datetime.timedelta(days=20)
+    )
+    for username in ("liaison", "liaison2", "liaison-yibao"):
+        duties_services.confirm_policy_list(review, by=users[username], note="清单完整、现行。")
+    return review
+
+
+def duties_models_for(unit, number):
+    """The unit's department duty of that number, if the catalogue gives it that one."""
+    return Duty.objects.for_unit(unit).filter(number=number)
+
+
+def build_assessments(users, today):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    office, leader = users["office"], users["leader"]
+    last = duties_services.create_scheme(by=office, year=today.year - 1)
+    manual = last.items.get(source="manual")
+    for unit_name, score, note in [
+        ("旗民政局", 5, "主动发现并救助困难群众 36 户，建立“一户一档”。"),
+        ("旗医疗保障局", 4, "实现医疗救助“一站式”结算。"),
+        ("旗教体局", 3, "建立困难学生资助快速响应机制。"),
+    ]:
+        duties_services.score_manually(
+            last, by=office, item=manual, unit=_unit(unit_name), score=score, note=note
+        )
+    evidence = SimpleUploadedFile(
+        "督查通报.pdf", b"%PDF-1.4\n% demo evidence\n", content_type="application/pdf"
+    )
+    duties_services.veto_unit(
+        last,
+        by=office,
+        unit=_unit("旗自然资源局"),
+        reason="在困难群众住房救助核查中出具虚假核查意见，造成不符合条件人员享受救助，经旗纪委监委查实。",
+        files=[evidence],
+    )
+    duties_services.submit_scheme(last, by=office)
+    duties_services.approve_scheme(last, by=leader, comment="同意公布。")
+    duties_services.publish_scheme(last, by=office)
+    return duties_services.create_scheme(by=office, year=today.year)

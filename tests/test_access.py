@@ -34,6 +34,8 @@ OWN_UNIT = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "memb
 PARTY = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "member": 200}
 LIAISON_POST_GET = {"liaison": 405, "liaison2": 405}
 LIAISON_POST = {"liaison": 302, "liaison2": 404}
+LEADERSHIP = {"office": 200, "leader": 200}
+NOT_SEEN = {"liaison": 404, "liaison2": 404, "member": 404}
 
 
 def _no_args(w):
@@ -62,6 +64,26 @@ def _task(w):
 
 def _case(w):
     return [w["case"].pk]
+
+
+def _round(w):
+    return [w["round"].pk]
+
+
+def _report(w):
+    return [w["report"].pk]
+
+
+def _scheme(w):
+    return [w["scheme"].pk]
+
+
+def _policy(w):
+    return [w["policy"].pk]
+
+
+def _review(w):
+    return [w["review"].pk]
 
 
 # name -> (args from the world, GET expectations, POST expectations). Unlisted personas:
@@ -147,6 +169,68 @@ MATRIX = {
     "duties:escalation-list": (_no_args, READERS, READ_ONLY),
     "duties:escalation-detail": (lambda w: [w["escalation"].pk], OWN_UNIT, READ_ONLY),
     "duties:escalation-resolve": (lambda w: [w["escalation"].pk], OFFICE_ONLY_GET, OFFICE_POST),
+    # 救助信息报送: the open round asks 民政局 (liaison's unit) and 教体局 (liaison2's), not
+    # 财政局 (member's); the report is 民政局's. The published round is readable by everyone.
+    "duties:round-list": (_no_args, READERS, READ_ONLY),
+    "duties:round-create": (_no_args, OFFICE, OFFICE),
+    "duties:indicator-list": (_no_args, OFFICE, OFFICE),
+    "duties:publication-list": (_no_args, READERS, READ_ONLY),
+    "duties:round-detail": (_round, INVITED, READ_ONLY),
+    "duties:round-close": (_round, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:round-publish": (_round, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:round-statistics": (_round, LEADERSHIP, {"office": 405, "leader": 405}),
+    "duties:round-statistics-export": (_round, LEADERSHIP, {"office": 405, "leader": 405}),
+    "duties:round-pdf": (lambda w: [w["published_round"].pk], READERS, READ_ONLY),
+    "duties:report-detail": (_report, OWN_UNIT, {"liaison": 302, "liaison2": 404, "member": 404}),
+    "duties:report-template": (_report, OWN_UNIT, READ_ONLY),
+    "duties:report-import": (_report, LIAISON_POST_GET, LIAISON_POST),
+    "duties:report-accept": (_report, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:report-return": (_report, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:report-file": (lambda w: [w["report"].pk, w["report_file"].pk], OWN_UNIT, READ_ONLY),
+    # 年度考评: the 2026 scheme is a draft; the 2025 one is published, 财政局 under 一票否决.
+    "duties:scheme-list": (_no_args, READERS, READ_ONLY),
+    "duties:scheme-create": (_no_args, OFFICE, OFFICE),
+    "duties:scheme-detail": (_scheme, {**LEADERSHIP, **NOT_SEEN}, READ_ONLY),
+    "duties:scheme-items": (_scheme, OFFICE, OFFICE),
+    "duties:scheme-score": (_scheme, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:scheme-veto": (_scheme, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:scheme-submit": (_scheme, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:scheme-return": (_scheme, {"leader": 405}, {"leader": 302}),
+    "duties:scheme-approve": (_scheme, {"leader": 405}, {"leader": 302}),
+    "duties:scheme-publish": (_scheme, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:scheme-unit": (
+        lambda w: [w["published_scheme"].pk, w["unit_mz"]],
+        OWN_UNIT,
+        READ_ONLY,
+    ),
+    "duties:scheme-export": (_scheme, LEADERSHIP, {"office": 405, "leader": 405}),
+    "duties:scheme-pdf": (
+        lambda w: [w["published_scheme"].pk],
+        LEADERSHIP,
+        {"office": 405, "leader": 405},
+    ),
+    "duties:scheme-veto-file": (
+        lambda w: [w["published_scheme"].pk, w["veto_file"].pk],
+        LEADERSHIP,
+        {"office": 405, "leader": 405},
+    ),
+    # 政策清单: everyone reads; the policy is 民政局's (liaison's unit, and the office's).
+    "duties:policy-list": (_no_args, READERS, READ_ONLY),
+    "duties:policy-create": (_no_args, OFFICE | LIAISONS, OFFICE | LIAISONS),
+    "duties:policy-detail": (_policy, READERS, READ_ONLY),
+    "duties:policy-edit": (
+        _policy,
+        {"office": 200, "liaison": 200},
+        {"office": 200, "liaison": 200},
+    ),
+    "duties:policy-file": (lambda w: [w["policy"].pk, w["policy_file"].pk], READERS, READ_ONLY),
+    "duties:policy-review-list": (_no_args, READERS, OFFICE),
+    "duties:policy-review-detail": (_review, READERS, READ_ONLY),
+    "duties:policy-review-confirm": (
+        _review,
+        {"liaison": 405, "liaison2": 405},
+        {"liaison": 302, "liaison2": 302},
+    ),
     # The case lives in 札萨克镇 and 民政局 (liaison's unit) was asked to verify it: it names
     # 民政局, not 教体局 (liaison2) nor 财政局 (member).
     "cases:case-list": (_no_args, READERS, READ_ONLY),
@@ -244,6 +328,64 @@ def build_world():
     verification = cases_services.request_verification(
         case, by=office, unit=Unit.objects.get(name="旗民政局"), subject="低保"
     )
+    indicator = duties_services.create_indicator(
+        by=office, name="临时救助人次", measure="人次", kind="integer", unit_kinds=["department"]
+    )
+    asked = list(Unit.objects.filter(name__in=["旗民政局", "旗教体局"]))
+    report_round = duties_services.open_round(
+        by=office,
+        period="quarter",
+        year=2026,
+        number=3,
+        deadline=datetime.date(2026, 10, 10),
+        units=asked,
+        indicators=[indicator],
+    )
+    report = report_round.reports.get(unit__name="旗民政局")
+    duties_services.save_report(
+        report,
+        by=liaison,
+        values={},
+        files=[SimpleUploadedFile("台账.pdf", b"%PDF-1.4 r", content_type="application/pdf")],
+    )
+    published_round = duties_services.open_round(
+        by=office,
+        period="quarter",
+        year=2026,
+        number=2,
+        deadline=datetime.date(2026, 7, 10),
+        units=asked,
+        indicators=[indicator],
+    )
+    duties_services.close_round(published_round, by=office)
+    duties_services.publish_round(published_round, by=office)
+    policy = duties_services.create_policy(
+        by=liaison,
+        unit=Unit.objects.get(name="旗民政局"),
+        data=duties_services.PolicyData(
+            title="伊金霍洛旗临时救助实施办法",
+            doc_number="伊政办发〔2023〕12号",
+            issuer="伊金霍洛旗人民政府办公室",
+            issued_on=datetime.date(2023, 5, 1),
+            category="temporary",
+        ),
+        files=[SimpleUploadedFile("办法.pdf", b"%PDF-1.4 p", content_type="application/pdf")],
+    )
+    review = duties_services.open_policy_review(
+        by=office, year=2026, deadline=datetime.date(2026, 12, 31)
+    )
+    scheme = duties_services.create_scheme(by=office, year=2026)
+    published_scheme = duties_services.create_scheme(by=office, year=2025)
+    veto = duties_services.veto_unit(
+        published_scheme,
+        by=office,
+        unit=Unit.objects.get(name="旗财政局"),
+        reason="虚报数据",
+        files=[SimpleUploadedFile("通报.pdf", b"%PDF-1.4 v", content_type="application/pdf")],
+    )
+    duties_services.submit_scheme(published_scheme, by=office)
+    duties_services.approve_scheme(published_scheme, by=leader)
+    duties_services.publish_scheme(published_scheme, by=office)
     lockout = AccessAttempt.objects.create(
         username="leader",
         ip_address="10.0.0.9",
@@ -255,6 +397,17 @@ def build_world():
         failures_since_start=5,
     )
     return {
+        "scheme": scheme,
+        "published_scheme": published_scheme,
+        "veto_file": veto.files.get(),
+        "unit_mz": Unit.objects.get(name="旗民政局").pk,
+        "policy": policy,
+        "policy_file": policy.files.get(),
+        "review": review,
+        "round": report_round,
+        "report": report,
+        "report_file": report.files.get(),
+        "published_round": published_round,
         "lockout": lockout,
         "case": case,
         "case_file": case.files.get(),

@@ -145,6 +145,24 @@ def test_seed_demo_fills_a_believable_year(charter, settings):
     assert Task.objects.filter(source=Task.Source.CASE).count() == 3
     for case in Case.objects.all():
         validate_id(case.id_number)  # well-formed, invented
+    from duties.models import Report, ReportRound
+
+    assert ReportRound.objects.filter(status="published").count() == 1
+    last = ReportRound.objects.filter(status="open").get()
+    assert {"accepted", "submitted", "returned", "draft", "pending"} == set(
+        last.reports.values_list("status", flat=True)
+    )
+    assert all(r.light_on(today) == "red" for r in last.reports.filter(status__in=Report.EDITABLE))
+    from duties.models import Policy, PolicyReview, Scheme
+
+    assert Policy.objects.values("unit").distinct().count() >= 4
+    assert Policy.objects.filter(status="revised", revised_by__isnull=False).exists()
+    assert PolicyReview.objects.get().confirmations.filter(confirmed_at__isnull=True).exists()
+    published = Scheme.objects.get(year=today.year - 1)
+    assert published.status == "published"
+    vetoed = published.results.exclude(veto_reason="")
+    assert [r.grade for r in vetoed] == ["fail"]
+    assert Scheme.objects.get(year=today.year).status == "draft"
 
 
 @pytest.mark.django_db

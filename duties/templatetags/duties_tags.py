@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import template
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -53,3 +55,17 @@ def select_options(field):
             for value, label in field.field.choices
         ),
     )
+
+
+@register.filter
+def report_light(report, today):
+    """The light of a 救助信息报送 (red: past its deadline and not sent in)."""
+    return report.light_on(today)
+
+
+@register.filter
+def figure(value):
+    """A statistics cell: numbers with thousands separators (whole numbers without decimals)."""
+    if isinstance(value, Decimal):
+        return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return "—" if value is None else value
