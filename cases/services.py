@@ -14,6 +14,7 @@ from duties import services as duties_services
 from duties.models import Task
 from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting
+from members import notifications
 from members.files import store_uploads
 from members.locking import lock
 from members.models import Unit
@@ -161,6 +162,7 @@ def request_verification(case, *, by, unit, subject, question="") -> Verificatio
     )
     if case.status == Case.Status.RECEIVED:
         _move(case, Case.Status.VERIFYING, by, f"请{unit.name}核对{subject}")
+    notifications.verification_requested(verification)
     return verification
 
 
@@ -251,6 +253,7 @@ def record_decision(case, *, by, measures: list[MeasureData]) -> Case:
             deadline=m.deadline,
         )
     _move(case, Case.Status.DECIDED, by)
+    notifications.case_decided(case)
     return case
 
 

@@ -8,6 +8,7 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from members import notifications
 from members.files import store_uploads
 from members.locking import lock
 from members.models import Unit
@@ -68,6 +69,7 @@ def create_task(
     TaskUnit.objects.create(task=task, unit=lead_unit, role=TaskUnit.Role.LEAD)
     for unit in others:
         TaskUnit.objects.create(task=task, unit=unit, role=TaskUnit.Role.RESPONSIBLE)
+    notifications.task_assigned(task)
     return task
 
 
@@ -91,6 +93,7 @@ def add_feedback(task, *, by, text, date, files=()) -> Feedback:
         ),
         DutiesError,
     )
+    notifications.feedback_received(feedback)
     return feedback
 
 
@@ -160,6 +163,7 @@ def request_extension(task, *, by, new_deadline, reason) -> Extension:
         raise DutiesError("申请延至的日期须晚于今天和现有时限。")
     if task.extensions.filter(status=Extension.Status.PENDING).exists():
         raise DutiesError("该事项已有待审批的延期申请。")
+    notifications.extension_requested(task, part.unit, new_deadline, reason)
     try:
         with transaction.atomic():
             return Extension.objects.create(
@@ -192,6 +196,7 @@ def decide_extension(extension, *, by, approve: bool, comment="") -> Extension:
     if approve:
         task.deadline = extension.new_deadline
         task.save(update_fields=["deadline"])
+    notifications.extension_decided(extension)
     return extension
 
 
@@ -229,6 +234,7 @@ def escalate(
         if rectify_by <= date:
             raise DutiesError("限期整改日期须晚于挂牌日期。")
     number = next_number(f"escalation-{level}-{date.year}")
+    notifications.escalation_issued(task, unit, Escalation.Level(level).label, number, content)
     return Escalation.objects.create(
         task=task,
         unit=unit,
@@ -256,4 +262,5 @@ def resolve_escalation(escalation, *, by, resolution) -> Escalation:
         raise DutiesError("请填写整改结果。")
     escalation.resolved_at, escalation.resolution = timezone.now(), resolution
     escalation.save(update_fields=["resolved_at", "resolution"])
+    notifications.escalation_resolved(escalation)
     return escalation

@@ -4,6 +4,9 @@ from django.urls import get_script_prefix, reverse
 
 SECTIONS = {
     ("", "home"): "home",
+    ("members", "inbox"): "inbox",
+    ("members", "notify"): "inbox",
+    ("members", "delivery"): "inbox",
     ("members", None): "roster",
     ("duties", "catalogue"): "duties",
     ("duties", "unit-list"): "units",

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from duties import services as duties_services
 from duties.models import Duty, Task
+from members import notifications
 from members.files import store_uploads
 from members.locking import lock
 from members.models import Seat, Tenure, Unit
@@ -279,6 +280,7 @@ def review_item(item, *, by, action: str, comment: str = "") -> AgendaItem:
     item.status, step = REVIEW_ACTIONS[action]
     item.save(update_fields=["status"])
     record_step(item, step, by=by, comment=comment)
+    notifications.item_reviewed(item, comment)
     return item
 
 
@@ -301,6 +303,7 @@ def schedule_item(item, *, by, meeting) -> AgendaItem:
     record_step(
         item, AgendaItem.Action.SCHEDULED, by=by, comment=f"列入“{meeting.title}”第{item.order}项"
     )
+    notifications.item_scheduled(item, meeting)
     return item
 
 
@@ -414,6 +417,7 @@ def notify_meeting(meeting, *, by) -> Meeting:
     )
     meeting.notified_at = meeting.status_changed_at
     meeting.save(update_fields=["notified_at"])
+    notifications.meeting_notified(meeting)
     return meeting
 
 
@@ -497,6 +501,7 @@ def cancel_meeting(meeting, *, by) -> Meeting:
             by=by,
             comment=f"会议“{meeting.title}”取消，待重新安排",
         )
+    notifications.meeting_cancelled(meeting)
     return meeting
 
 
@@ -652,6 +657,7 @@ def submit_minutes(minutes, *, by) -> Minutes:
     minutes.status = Minutes.Status.SUBMITTED
     minutes.save(update_fields=["status"])
     record_step(minutes, Minutes.Action.SUBMITTED, by=by)
+    notifications.minutes_changed(minutes)
     return minutes
 
 
@@ -666,6 +672,7 @@ def approve_minutes(minutes, *, by, comment="") -> Minutes:
     minutes.approved_by, minutes.approved_at = by, timezone.now()
     minutes.save(update_fields=["status", "approved_by", "approved_at"])
     record_step(minutes, Minutes.Action.APPROVED, by=by, comment=(comment or "").strip())
+    notifications.minutes_changed(minutes, comment)
     return minutes
 
 
@@ -682,6 +689,7 @@ def return_minutes(minutes, *, by, comment) -> Minutes:
     minutes.status = Minutes.Status.RETURNED
     minutes.save(update_fields=["status"])
     record_step(minutes, Minutes.Action.RETURNED, by=by, comment=comment)
+    notifications.minutes_changed(minutes, comment)
     return minutes
 
 
@@ -733,6 +741,7 @@ def issue_minutes(minutes, *, by) -> Minutes:
     except Exception:
         minutes.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
         raise
+    notifications.minutes_changed(minutes)
     return minutes
 
 

@@ -72,3 +72,34 @@ class MaterialsField(forms.FileField):
 def form_errors(form) -> str:
     """All of a form's error messages in one line, for a flash message after a refused POST."""
     return " ".join(e for errs in form.errors.values() for e in errs)
+
+
+class NotifySettingsForm(forms.Form):
+    """通知方式: where a user's notifications go. E-mail needs an address to send to."""
+
+    email = forms.EmailField(
+        label="电子邮箱",
+        required=False,
+        max_length=254,
+        help_text="政务内网邮箱，如 zhangsan@ejhlq.gov.cn。",
+        error_messages={
+            "invalid": "邮箱地址格式不正确，请按 zhangsan@ejhlq.gov.cn 的格式填写。",
+            "max_length": "邮箱地址最多 254 个字符。",
+        },
+    )
+    notify_by = forms.ChoiceField(
+        label="通知方式",
+        choices=[("site", "仅站内消息"), ("email", "站内消息 + 邮件")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择通知方式。", "invalid_choice": "请选择通知方式。"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("notify_by") == "email"
+            and not data.get("email")
+            and "email" not in self.errors
+        ):
+            self.add_error("email", "选择“站内消息 + 邮件”时请填写电子邮箱。")
+        return data

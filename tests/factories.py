@@ -17,7 +17,7 @@ from meetings.models import (
     Minutes,
     Opinion,
 )
-from members.models import Person, Seat, Step, Tenure, Unit, User
+from members.models import Delivery, Notification, Person, Seat, Step, Tenure, Unit, User
 from members.permissions import Role
 
 PASSWORD = "correct-horse-battery"
@@ -117,4 +117,6 @@ def db_snapshot():
         "escalations": rows(Escalation, "content"),
         "cases": rows(Case, "status", "applicant"),
         "verifications": rows(Verification, "subject", "answer"),
+        "notifications": rows(Notification, "read_at"),
+        "deliveries": rows(Delivery, "status"),
     }

@@ -16,7 +16,7 @@ from cases import services as cases_services
 from cases.identity import make_id
 from duties import services as duties_services
 from meetings import services
-from members.models import Tenure, Unit
+from members.models import Delivery, Notification, Tenure, Unit
 from members.permissions import Role
 from tests.factories import approved_minutes, db_snapshot, make_item, make_meeting, make_user
 
@@ -73,6 +73,17 @@ MATRIX = {
     "members:seat-succession": (_seat, OFFICE, OFFICE_POST),
     "members:lockout-list": (_no_args, OFFICE, {"office": 405}),
     "members:lockout-reset": (lambda w: [w["lockout"].pk], OFFICE_ONLY_GET, OFFICE_POST),
+    # Each user's own inbox; the notification below is the liaison's.
+    "members:inbox": (_no_args, READERS, READ_ONLY),
+    "members:notification-open": (
+        lambda w: [w["notification"].pk],
+        READ_ONLY,
+        {"office": 404, "leader": 404, "liaison": 302, "liaison2": 404, "member": 404},
+    ),
+    "members:inbox-read-all": (_no_args, READ_ONLY, dict.fromkeys(READERS, 302)),
+    "members:notify-settings": (_no_args, READERS, READERS),  # the POST lacks 通知方式
+    "members:delivery-list": (_no_args, OFFICE, {"office": 405}),
+    "members:delivery-resend": (lambda w: [w["delivery"].pk], OFFICE_ONLY_GET, OFFICE_POST),
     "duties:catalogue": (_no_args, READERS, READ_ONLY),
     "duties:unit-list": (_no_args, READERS, READ_ONLY),
     "duties:unit-detail": (lambda w: [w["unit"]], READERS, READ_ONLY),
@@ -240,6 +251,10 @@ def build_world():
     verification = cases_services.request_verification(
         case, by=office, unit=Unit.objects.get(name="旗民政局"), subject="低保"
     )
+    notification = Notification.objects.create(
+        recipient=liaison, kind=Notification.Kind.ITEM, event="test", title="议题已受理", url="/"
+    )
+    delivery = Delivery.objects.create(notification=notification, address="liaison@example.cn")
     lockout = AccessAttempt.objects.create(
         username="leader",
         ip_address="10.0.0.9",
@@ -251,6 +266,8 @@ def build_world():
         failures_since_start=5,
     )
     return {
+        "notification": notification,
+        "delivery": delivery,
         "lockout": lockout,
         "case": case,
         "case_file": case.files.get(),
