@@ -73,10 +73,14 @@ def smtp():
 
 
 @pytest.fixture
-def work(django_capture_on_commit_callbacks):
-    """The database worker, as `make run` starts it, until the queue is empty. Its commits are
-    savepoints inside the test's transaction: run what they register on commit, as a commit
-    would (a retry it queues)."""
+def work(django_capture_on_commit_callbacks, monkeypatch):
+    """The database worker, as `make run` starts it, until the queue is empty, in this process
+    (tests/test_workers.py runs real worker processes). Its commits are savepoints inside the
+    test's transaction: run what they register on commit, as a commit would (a retry it queues),
+    and keep the test's connection open (the worker closes old connections between tasks)."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run():
         with django_capture_on_commit_callbacks(execute=True):
