@@ -40,5 +40,6 @@ urlpatterns = [
     path("minutes/<int:pk>/withdraw/", views.minutes_withdraw, name="minutes-withdraw"),
     path("minutes/<int:pk>/issue/", views.minutes_issue, name="minutes-issue"),
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes-acknowledge"),
+    path("minutes/<int:pk>/chase/", views.minutes_chase, name="minutes-chase"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes-pdf"),
 ]

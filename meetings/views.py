@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
+from members import notifications
 from members.files import serve_stored_file
 from members.forms import form_errors
 from members.permissions import Role, role_required
@@ -751,3 +752,32 @@ MINUTES_COLUMNS = [
     ("议定事项数", 10),
     ("签收/分送", 10),
 ]
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def minutes_chase(request, pk):
+    """催签: the office reminds the chosen units (or every unit not yet acknowledged)."""
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    if minutes.status != Minutes.Status.ISSUED:
+        messages.error(request, "纪要印发后才能催签。")
+        return redirect(minutes)
+    rows = list(minutes.distributions.select_related("unit"))
+    chosen = set(request.POST.getlist("units"))
+    try:
+        sent = notifications.chase(
+            minutes,
+            kind="minutes",
+            by=request.user,
+            units=[d.unit for d in rows if str(d.unit_id) in chosen],
+            late_units=[d.unit for d in rows if d.acknowledged_at is None],
+            all_late=request.POST.get("late") == "1",
+            text=request.POST.get("text", ""),
+            title=f"{minutes.number_label}纪要，请下载并签收",
+            url=minutes.get_absolute_url(),
+        )
+    except notifications.ChaseError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已向{'、'.join(c.unit.name for c in sent)}发送催签。")
+    return redirect(minutes)

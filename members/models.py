@@ -424,3 +424,55 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.date} {'上班' if self.is_working_day else '休息'}"
+
+
+class Chase(models.Model):
+    """催办 / 催签 by hand: the office reminds a unit about one object (a task, issued minutes).
+    At most once per unit, object and day — the database refuses a second one."""
+
+    class Kind(models.TextChoices):
+        TASK = "task", "催办"
+        MINUTES = "minutes", "催签"
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT
+    )
+    object_id = models.PositiveBigIntegerField("对象")
+    subject = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField("方式", max_length=10, choices=Kind.choices)
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField("日期")
+    text = models.CharField("附言", max_length=200, blank=True)
+    by = models.ForeignKey(User, verbose_name="催办人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "催办记录"
+        verbose_name_plural = "催办记录"
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "unit", "day"], name="chase_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.unit} {self.day}"
+
+
+class CalendarFeed(models.Model):
+    """A user's personal iCalendar feed: a secret URL for Outlook, Foxmail or a phone. Renewing
+    it replaces the secret, and the old URL stops working."""
+
+    user = models.OneToOneField(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField("密钥", max_length=64, unique=True)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "日历订阅"
+        verbose_name_plural = "日历订阅"
+
+    def __str__(self):
+        return f"{self.user} 的日历订阅"

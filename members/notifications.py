@@ -21,14 +21,15 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
-from .models import Delivery, Liaison, Notification, Tenure, User
-from .permissions import Role
+from .models import Chase, Delivery, Liaison, Notification, Tenure, Unit, User
+from .permissions import Role, is_office
 
 logger = logging.getLogger(__name__)
 Kind = Notification.Kind
@@ -470,3 +471,62 @@ def case_decided(case):
             case.get_absolute_url(),
         ),
     )
+
+
+# --- 催办 / 催签 by hand --------------------------------------------------------------------------
+
+
+class ChaseError(Exception):
+    """A 催办/催签 that is refused; str(e) is the Chinese message the office sees."""
+
+
+def chase(subject, *, kind, by, units=(), late_units=(), all_late=False, text="", title, url):
+    """The office reminds the chosen units (or all that are late) about `subject`, at most once
+    per unit, object and day; recorded as Chase rows (who, when, whom) and sent to the units."""
+    label = Chase.Kind(kind).label
+    if not is_office(by):
+        raise ChaseError(f"只有办公室可以{label}。")
+    chosen = {u.pk: u for u in units}
+    if all_late:
+        chosen.update({u.pk: u for u in late_units})
+    if not chosen:
+        raise ChaseError(f"请选择要{label}的单位。")
+    text = (text or "").strip()
+    if len(text) > 200:
+        raise ChaseError("附言最多 200 个字。")
+    day = timezone.localdate()
+    content_type = ContentType.objects.get_for_model(subject)
+    with transaction.atomic():
+        done = Chase.objects.filter(
+            content_type=content_type, object_id=subject.pk, day=day, unit__in=list(chosen)
+        ).select_related("unit")
+        names = [c.unit.name for c in done]
+        if names:
+            raise ChaseError(f"今天已向{'、'.join(names)}{label}过，每个单位每天最多{label}一次。")
+        try:
+            with transaction.atomic():
+                rows = Chase.objects.bulk_create(
+                    Chase(
+                        content_type=content_type,
+                        object_id=subject.pk,
+                        kind=kind,
+                        unit=unit,
+                        day=day,
+                        text=text,
+                        by=by,
+                    )
+                    for unit in Unit.objects.filter(pk__in=list(chosen)).order_by("order", "pk")
+                )
+        except IntegrityError as e:
+            raise ChaseError(f"今天已{label}过这些单位（可能刚刚有人发送），请刷新后查看。") from e
+        notify(
+            audience(units=list(chosen)),
+            Message(
+                Kind.TASK if kind == Chase.Kind.TASK else Kind.MINUTES,
+                f"chase-{kind}:{subject.pk}:{day}",
+                f"{label}：{title}",
+                text,
+                url,
+            ),
+        )
+    return rows

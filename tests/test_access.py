@@ -135,6 +135,7 @@ MATRIX = {
         {"liaison": 302, "liaison2": 302},
     ),
     "meetings:minutes-pdf": (_minutes, INVITED, READ_ONLY),
+    "meetings:minutes-chase": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:minutes-export": (
         _no_args,
         {"office": 200, "leader": 200},
@@ -151,6 +152,7 @@ MATRIX = {
     "duties:task-extension": (_task, LIAISON_POST_GET, LIAISON_POST),
     "duties:task-close": (_task, OFFICE_ONLY_GET, OFFICE_POST),
     "duties:task-escalate": (_task, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:task-chase": (_task, OFFICE_ONLY_GET, OFFICE_POST),
     "duties:feedback-file": (lambda w: [w["task"].pk, w["feedback_file"].pk], PARTY, READ_ONLY),
     "duties:extension-decide": (lambda w: [w["extension"].pk], OFFICE_ONLY_GET, OFFICE_POST),
     "duties:escalation-list": (_no_args, READERS, READ_ONLY),

@@ -5,6 +5,7 @@ office's delivery page resends."""
 import datetime
 import email
 import email.policy
+import signal
 import socket
 
 import pytest
@@ -83,8 +84,18 @@ def work(django_capture_on_commit_callbacks, monkeypatch):
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run():
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        # The worker takes SIGINT/SIGTERM for its graceful shutdown: give them back to pytest.
+        saved = {
+            sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+        }
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                call_command(
+                    "db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0
+                )
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
 
     return run
 
