@@ -68,6 +68,8 @@ def _case(w):
 # anonymous and inactive go to the login page (302); a signed-in user without the role gets 403.
 MATRIX = {
     "home": (_no_args, READERS, READ_ONLY),
+    "calendar": (_no_args, READERS, READ_ONLY),
+    "calendar-feed-renew": (_no_args, READ_ONLY, dict.fromkeys(READERS, 302)),
     "members:roster": (_no_args, READERS, READ_ONLY),
     "members:seat-detail": (_seat, READERS, READ_ONLY),
     "members:seat-succession": (_seat, OFFICE, OFFICE_POST),
@@ -189,7 +191,8 @@ MATRIX = {
 }
 # Pages that anyone may open, signed in or not.
 PUBLIC = {"login": 200, "healthz": 200}
-NOT_IN_MATRIX = {"logout"}  # tested below: it has its own rules
+# tested below / in tests/test_calendar.py: they have their own rules (the feed's key is its URL)
+NOT_IN_MATRIX = {"logout", "calendar-feed"}
 
 
 PERSONA_UNITS = {
