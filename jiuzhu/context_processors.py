@@ -8,6 +8,7 @@ SECTIONS = {
     ("members", "inbox"): "inbox",
     ("members", "notify"): "inbox",
     ("members", "delivery"): "inbox",
+    ("members", "workday"): "inbox",
     ("members", None): "roster",
     ("duties", "catalogue"): "duties",
     ("duties", "unit-list"): "units",

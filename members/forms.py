@@ -103,3 +103,30 @@ class NotifySettingsForm(forms.Form):
         ):
             self.add_error("email", "选择“站内消息 + 邮件”时请填写电子邮箱。")
         return data
+
+
+class CalendarDayForm(forms.Form):
+    """工作日调整: a day the office declares a day off or a working day."""
+
+    date = forms.DateField(
+        label="日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "请填写日期。",
+            "invalid": "日期格式不正确，请按“2026-06-25”的格式填写。",
+        },
+    )
+    is_working_day = forms.TypedChoiceField(
+        label="这一天",
+        choices=[("0", "休息"), ("1", "上班")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择休息或上班。", "invalid_choice": "请选择休息或上班。"},
+    )
+    note = forms.CharField(
+        label="说明",
+        max_length=60,
+        required=False,
+        help_text="如：旗庆放假、集中办公。",
+        error_messages={"max_length": "说明最多 60 个字。"},
+    )

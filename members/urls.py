@@ -15,5 +15,7 @@ urlpatterns = [
     path("inbox/read-all/", views.inbox_read_all, name="inbox-read-all"),
     path("inbox/settings/", views.notify_settings, name="notify-settings"),
     path("deliveries/", views.delivery_list, name="delivery-list"),
+    path("workdays/", views.workday_list, name="workday-list"),
+    path("workdays/<int:pk>/delete/", views.workday_delete, name="workday-delete"),
     path("deliveries/<int:pk>/resend/", views.delivery_resend, name="delivery-resend"),
 ]

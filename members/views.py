@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from . import notifications, services
-from .forms import NotifySettingsForm, RosterDateForm, SuccessionForm
-from .models import Delivery, Notification, Seat
+from .forms import CalendarDayForm, NotifySettingsForm, RosterDateForm, SuccessionForm
+from .models import CalendarDay, Delivery, Notification, Seat
 from .permissions import Role, role_required
 from .selectors import roster_on
 
@@ -169,3 +169,41 @@ def delivery_resend(request, pk):
     notifications.resend(delivery)
     messages.success(request, f"已重新发送给 {delivery.address}。")
     return redirect("members:delivery-list")
+
+
+@role_required(Role.OFFICE)
+def workday_list(request):
+    """工作日调整: the office's own days off and working days, over the State Council's."""
+    from . import workdays
+
+    form = CalendarDayForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        day = form.cleaned_data["date"]
+        if CalendarDay.objects.filter(date=day).exists():
+            form.add_error("date", "这一天已经调整过，请先删除原来的记录。")
+        else:
+            CalendarDay.objects.create(
+                date=day,
+                is_working_day=form.cleaned_data["is_working_day"],
+                note=form.cleaned_data["note"].strip(),
+            )
+            messages.success(request, f"已添加 {date_format(day)}。")
+            return redirect("members:workday-list")
+    return render(
+        request,
+        "members/workday_list.html",
+        {
+            "form": form,
+            "days": CalendarDay.objects.all(),
+            "known_until": workdays.known_until(),
+        },
+    )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def workday_delete(request, pk):
+    day = get_object_or_404(CalendarDay, pk=pk)
+    day.delete()
+    messages.success(request, f"已删除 {date_format(day.date)} 的调整。")
+    return redirect("members:workday-list")

@@ -16,7 +16,7 @@ from cases import services as cases_services
 from cases.identity import make_id
 from duties import services as duties_services
 from meetings import services
-from members.models import Delivery, Notification, Tenure, Unit
+from members.models import CalendarDay, Delivery, Notification, Tenure, Unit
 from members.permissions import Role
 from tests.factories import approved_minutes, db_snapshot, make_item, make_meeting, make_user
 
@@ -86,6 +86,8 @@ MATRIX = {
     "members:notify-settings": (_no_args, READERS, READERS),  # the POST lacks 通知方式
     "members:delivery-list": (_no_args, OFFICE, {"office": 405}),
     "members:delivery-resend": (lambda w: [w["delivery"].pk], OFFICE_ONLY_GET, OFFICE_POST),
+    "members:workday-list": (_no_args, OFFICE, OFFICE),  # the POST lacks 休息/上班
+    "members:workday-delete": (lambda w: [w["workday"].pk], OFFICE_ONLY_GET, OFFICE_POST),
     "duties:catalogue": (_no_args, READERS, READ_ONLY),
     "duties:unit-list": (_no_args, READERS, READ_ONLY),
     "duties:unit-detail": (lambda w: [w["unit"]], READERS, READ_ONLY),
@@ -260,6 +262,7 @@ def build_world():
         recipient=liaison, kind=Notification.Kind.ITEM, event="test", title="议题已受理", url="/"
     )
     delivery = Delivery.objects.create(notification=notification, address="liaison@example.cn")
+    workday = CalendarDay.objects.create(date=datetime.date(2026, 10, 9), note="旗庆")
     lockout = AccessAttempt.objects.create(
         username="leader",
         ip_address="10.0.0.9",
@@ -273,6 +276,7 @@ def build_world():
     return {
         "notification": notification,
         "delivery": delivery,
+        "workday": workday,
         "lockout": lockout,
         "case": case,
         "case_file": case.files.get(),

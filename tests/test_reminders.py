@@ -209,3 +209,25 @@ def test_a_successor_receives_the_reminders(task, liaison):
     successor = make_user("successor", Role.LIAISON, "旗民政局")
     due(D(2026, 10, 13))
     assert titles(successor) == ["督办事项已逾期 1 天：冬季救助摸底"] and titles(liaison) == []
+
+
+def test_the_office_adds_a_day_off_on_its_page_and_bad_input_is_refused(client, office):
+    from django.urls import reverse
+
+    client.force_login(office)
+    url = reverse("members:workday-list")
+    response = client.post(url, {"date": "2026-10-09", "is_working_day": "0", "note": "旗庆"})
+    assert response.status_code == 302
+    assert not workdays.is_working_day(D(2026, 10, 9))
+    for data, error in [
+        ({"date": "2026-10-09", "is_working_day": "1"}, "这一天已经调整过"),
+        ({"date": "2026-02-30", "is_working_day": "1"}, "日期格式不正确"),
+        ({"date": "2026-10-12", "is_working_day": "x"}, "请选择休息或上班"),
+        ({"date": "2026-10-12", "is_working_day": "1", "note": "长" * 61}, "说明最多 60 个字"),
+    ]:
+        response = client.post(url, data)
+        assert response.status_code == 200 and error in response.content.decode()
+    assert CalendarDay.objects.count() == 1
+    day = CalendarDay.objects.get()
+    client.post(reverse("members:workday-delete", args=[day.pk]))
+    assert CalendarDay.objects.count() == 0
