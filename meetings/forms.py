@@ -136,6 +136,13 @@ class MeetingForm(ConfirmPersonalDataMixin, forms.Form):
         required=False,
         error_messages={"invalid": INVALID_DATETIME},
     )
+    change_reason = forms.CharField(
+        label="变更原因",
+        max_length=200,
+        required=False,
+        help_text="已发通知的会议改时间、地点或截止时间时必填，参会单位会收到变更通知。",
+        error_messages={"max_length": "变更原因最多 200 个字。"},
+    )
 
     def __init__(self, *args, fixed_kind=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,6 +155,8 @@ class MeetingForm(ConfirmPersonalDataMixin, forms.Form):
         )
         if fixed_kind:
             self.fields["kind"].disabled = True
+        else:
+            del self.fields["change_reason"]  # a new meeting has no notice to change
 
 
 class AttendanceRowForm(forms.Form):

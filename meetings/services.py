@@ -321,6 +321,7 @@ class MeetingData:
     opinion_deadline: datetime.datetime | None = None
     confirmed: list = field(default_factory=list)  # confirmations offered by the office
     hits: list = field(default_factory=list)
+    change_reason: str = ""  # 变更原因: required when a notified meeting's time or place changes
 
 
 def _validated_meeting(data: MeetingData) -> tuple[MeetingData, list[Unit]]:
@@ -383,6 +384,14 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
         raise MeetingsError(f"会议{meeting.get_status_display()}，不能再修改。")
     data.kind = meeting.kind  # the kind is chosen once
     data, units = _validated_meeting(data)
+    before = (meeting.starts_at, meeting.place, meeting.opinion_deadline)
+    changed = meeting.status == Meeting.Status.NOTIFIED and before != (
+        data.starts_at,
+        data.place.strip(),
+        data.opinion_deadline,
+    )
+    if changed and not (data.change_reason or "").strip():
+        raise MeetingsError("会议已发通知，变更时间、地点或截止时间须写明变更原因。")
     # Units proposing scheduled items stay invited.
     units = set(units) | {i.unit for i in meeting.agenda_items.select_related("unit")}
     meeting.title, meeting.starts_at, meeting.place = data.title.strip(), data.starts_at, data.place
@@ -390,6 +399,8 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
     meeting.save()
     meeting.invited_units.set(units)
     _record_confirmations(meeting, data.hits, by)
+    if changed:
+        notifications.meeting_changed(meeting, *before, data.change_reason.strip())
     return meeting
 
 

@@ -246,6 +246,7 @@ def _meeting_data(form) -> services.MeetingData:
         invited_units=list(d["invited_units"]),
         opinion_deadline=d["opinion_deadline"],
         confirmed=form.confirmed(),
+        change_reason=d.get("change_reason", ""),
     )
 
 

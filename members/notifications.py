@@ -318,6 +318,34 @@ def meeting_notified(meeting):
     notify(audience(units=units, seats=[meeting.convener_seat_id]), message)
 
 
+def meeting_changed(meeting, old_starts_at, old_place, old_deadline, reason):
+    """变更通知: a notified meeting's time, place or deadline changed; old and new values."""
+    lines = []
+    if old_starts_at != meeting.starts_at and not meeting.is_written:
+        lines.append(f"会议时间：由 {_local(old_starts_at)} 改为 {_local(meeting.starts_at)}")
+    if (old_place or "") != meeting.place:
+        lines.append(f"会议地点：由 {old_place or '（未定）'} 改为 {meeting.place}")
+    if old_deadline != meeting.opinion_deadline and meeting.opinion_deadline:
+        old = _local(old_deadline) if old_deadline else "（未定）"
+        lines.append(f"意见截止时间：由 {old} 改为 {_local(meeting.opinion_deadline)}")
+    lines.append(f"变更原因：{reason}")
+    units = list(meeting.invited_units.values_list("pk", flat=True))
+    ics = {} if meeting.is_written else {"attachment_name": "meeting.ics"}
+    if ics:
+        ics["attachment"] = meeting_calendar(meeting)
+    notify(
+        audience(units=units, seats=[meeting.convener_seat_id]),
+        Message(
+            Kind.MEETING,
+            f"meeting-changed:{meeting.pk}",
+            f"变更通知：{meeting.title}",
+            "\n".join(lines),
+            meeting.get_absolute_url(),
+            **ics,
+        ),
+    )
+
+
 def meeting_cancelled(meeting):
     if meeting.notified_at is None:
         return  # nobody was told of it

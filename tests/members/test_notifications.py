@@ -321,3 +321,56 @@ def test_the_badge_is_on_every_page(client, liaison):
     client.force_login(liaison)
     for url in ("/", reverse("duties:task-list"), reverse("meetings:meeting-list")):
         assert 'id="unread-badge">1<' in client.get(url).content.decode()
+
+
+def test_a_change_after_the_notice_needs_a_reason_and_tells_old_and_new(
+    commit, office, liaison, liaison2
+):
+    from meetings.models import Meeting
+
+    item = make_item(liaison)
+    services.review_item(item, by=office, action="accept")
+    meeting = make_meeting(office, title="变更测试会议", units=("旗教体局",))
+    services.schedule_item(item, by=office, meeting=meeting)
+    services.notify_meeting(meeting, by=office)
+
+    def data(**kw):
+        values = {
+            "kind": meeting.kind,
+            "title": meeting.title,
+            "starts_at": meeting.starts_at + datetime.timedelta(days=1),
+            "place": "旗政府第二会议室",
+            "invited_units": [unit("旗教体局")],
+        }
+        values.update(kw)
+        return services.MeetingData(**values)
+
+    with pytest.raises(services.MeetingsError, match="须写明变更原因"):
+        services.update_meeting(meeting, data(), by=office)
+    assert Meeting.objects.get(pk=meeting.pk).place == "旗政府第一会议室"
+    commit(services.update_meeting, meeting, data(change_reason="领导另有公务"), by=office)
+    assert who("变更通知") == ["liaison", "liaison2"]
+    body = Notification.objects.get(recipient=liaison2, title__startswith="变更通知").body
+    assert "会议时间：由 2026年6月5日 09:00 改为 2026年6月6日 09:00" in body
+    assert "会议地点：由 旗政府第一会议室 改为 旗政府第二会议室" in body
+    assert "变更原因：领导另有公务" in body
+    # Only the title changed: no 变更通知, no reason asked.
+    Notification.objects.all().delete()
+    meeting.refresh_from_db()
+    commit(
+        services.update_meeting,
+        meeting,
+        data(title="新名称", starts_at=meeting.starts_at),
+        by=office,
+    )
+    assert Notification.objects.count() == 0
+
+
+def test_a_cancelled_notified_meeting_is_told(commit, office, liaison):
+    item = make_item(liaison)
+    services.review_item(item, by=office, action="accept")
+    meeting = make_meeting(office, title="取消测试会议", units=("旗民政局",))
+    services.schedule_item(item, by=office, meeting=meeting)
+    services.notify_meeting(meeting, by=office)
+    commit(services.cancel_meeting, meeting, by=office)
+    assert who("会议取消：取消测试会议") == ["liaison"]
