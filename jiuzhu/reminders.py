@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cases.models import Case, Verification
 from duties.models import Task, TaskUnit
-from meetings.models import Distribution, Meeting, Minutes, Opinion
+from meetings.models import Distribution, Meeting, Minutes, Opinion, Reply
 from members import workdays
 from members.notifications import Kind, Message, audience, send
 from members.permissions import Role
@@ -144,6 +144,26 @@ def send_reminders(day: datetime.date | None = None) -> dict[str, int]:
                 f"会议提醒：{meeting.title}",
                 f"会议时间：{timezone.localtime(meeting.starts_at):%Y年%-m月%-d日 %H:%M}\n"
                 f"会议地点：{meeting.place}",
+                meeting.get_absolute_url(),
+            ),
+        )
+
+    # 回执: not given 2 days before the meeting (on the last working day that is).
+    for meeting in meetings:
+        on = _local_date(meeting.starts_at)
+        if not ((on - day).days >= 2 > (on - next_day).days):
+            continue
+        replied = Reply.objects.filter(meeting=meeting).values_list("unit_id", flat=True)
+        units = meeting.invited_units.exclude(pk__in=replied).values_list("pk", flat=True)
+        out(
+            "reply-missing",
+            audience(units=list(units)),
+            Message(
+                Kind.REMINDER,
+                f"reply-missing:{meeting.pk}",
+                f"请填报会议回执：{meeting.title}",
+                f"会议时间：{timezone.localtime(meeting.starts_at):%Y年%-m月%-d日 %H:%M}，"
+                f"回执截止 {timezone.localtime(Reply.deadline_of(meeting)):%Y年%-m月%-d日 %H:%M}。",
                 meeting.get_absolute_url(),
             ),
         )

@@ -38,6 +38,7 @@ from .models import (
     Minutes,
     Opinion,
     PersonalDataConfirmation,
+    Reply,
 )
 
 COPY_UNIT_NAME = "旗人民政府办公室"  # 抄送旗人民政府办公室 (伊政发〔2024〕58号 三(一))
@@ -464,6 +465,7 @@ def hold_meeting(meeting, *, by) -> Meeting:
             t.seat_id: t
             for t in Tenure.objects.on(day).filter(seat__in=seats).select_related("person")
         }
+        replies = {r.unit_id: r for r in meeting.replies.all()}  # the attendance starts from them
         Attendance.objects.bulk_create(
             Attendance(
                 meeting=meeting,
@@ -472,6 +474,7 @@ def hold_meeting(meeting, *, by) -> Meeting:
                 name=holders[seat.pk].person.name,
                 post=holders[seat.pk].post,
                 order=seat.order,
+                **_from_reply(replies.get(seat.unit_id)),
             )
             for seat in seats
             if seat.pk in holders
@@ -481,6 +484,18 @@ def hold_meeting(meeting, *, by) -> Meeting:
         item.save(update_fields=["status"])
         record_step(item, AgendaItem.Action.DELIBERATED, by=by, comment=meeting.title)
     return meeting
+
+
+def _from_reply(reply) -> dict:
+    if reply is None or reply.answer == Reply.Answer.ATTEND:
+        return {}
+    if reply.answer == Reply.Answer.LEAVE:
+        return {"status": Attendance.Status.LEAVE}
+    return {
+        "status": Attendance.Status.DELEGATE,
+        "delegate_name": reply.delegate_name,
+        "delegate_post": reply.delegate_post,
+    }
 
 
 @transaction.atomic
@@ -591,6 +606,45 @@ def record_opinion(meeting, *, by, choice, text="") -> Opinion:
         meeting=meeting, unit_id=by.unit_id, defaults={"choice": choice, "text": text, "by": by}
     )
     return opinion
+
+
+@transaction.atomic
+def record_reply(meeting, *, by, answer, delegate_name="", delegate_post="", reason="") -> Reply:
+    """会议回执: the unit's liaison says who attends, or asks for leave, until the deadline."""
+    meeting = lock(meeting)
+    if meeting.is_written:
+        raise MeetingsError("书面审议不需要回执，请填报书面意见。")
+    if not perms.can_give_opinion(by, meeting):
+        raise MeetingsError("只有参会单位的联络员可以填报本单位回执。")
+    if meeting.status != Meeting.Status.NOTIFIED:
+        raise MeetingsError(f"会议{meeting.get_status_display()}，不能填报回执。")
+    if timezone.now() >= Reply.deadline_of(meeting):
+        raise MeetingsError("已过回执截止时间（会议前一天 24 时），请直接联系办公室。")
+    if answer not in Reply.Answer.values:
+        raise MeetingsError("请选择出席、委托出席或请假。")
+    delegate_name, delegate_post = (delegate_name or "").strip(), (delegate_post or "").strip()
+    reason = (reason or "").strip()
+    if answer == Reply.Answer.DELEGATE and not (delegate_name and delegate_post):
+        raise MeetingsError("委托出席请填写受委托人姓名和职务。")
+    if answer == Reply.Answer.LEAVE and not reason:
+        raise MeetingsError("请假请写明事由。")
+    if answer != Reply.Answer.DELEGATE:
+        delegate_name = delegate_post = ""
+    if answer != Reply.Answer.LEAVE:
+        reason = ""
+    _check_fields({"受委托人": delegate_name, "请假事由": reason})
+    reply, _ = Reply.objects.update_or_create(
+        meeting=meeting,
+        unit_id=by.unit_id,
+        defaults={
+            "answer": answer,
+            "delegate_name": delegate_name,
+            "delegate_post": delegate_post,
+            "reason": reason,
+            "by": by,
+        },
+    )
+    return reply
 
 
 # --- minutes ------------------------------------------------------------------------------------

@@ -29,10 +29,11 @@ from .forms import (
     MinutesForm,
     ObserverForm,
     OpinionForm,
+    ReplyForm,
     ReviewForm,
     ScheduleForm,
 )
-from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes
+from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes, Reply
 
 # --- agenda items -------------------------------------------------------------------------------
 
@@ -301,6 +302,8 @@ def meeting_detail(request, pk):
     if minutes and not perms.minutes_for_user(user).filter(pk=minutes.pk).exists():
         minutes = None
     own_opinion = opinions.get(user.unit_id) if user.unit_id else None
+    replies = {} if meeting.is_written else {r.unit_id: r for r in meeting.replies.all()}
+    own_reply = replies.get(user.unit_id) if user.unit_id else None
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -323,8 +326,44 @@ def meeting_detail(request, pk):
                 else None
             ),
             "now": timezone.now(),
+            "reply_rows": [(u, replies.get(u.pk)) for u in invited],
+            "replied": len(replies),
+            "reply_deadline": Reply.deadline_of(meeting),
+            "own_reply": own_reply,
+            "can_reply": not meeting.is_written
+            and meeting.status == Meeting.Status.NOTIFIED
+            and timezone.now() < Reply.deadline_of(meeting)
+            and perms.can_give_opinion(user, meeting),
+            "reply_form": ReplyForm(
+                initial={
+                    "answer": own_reply.answer,
+                    "delegate_name": own_reply.delegate_name,
+                    "delegate_post": own_reply.delegate_post,
+                    "reason": own_reply.reason,
+                }
+                if own_reply
+                else None
+            ),
         },
     )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def meeting_reply(request, pk):
+    """会议回执 of the liaison's own unit; it can be changed until the deadline."""
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(meeting)
+    try:
+        services.record_reply(meeting, by=request.user, **form.cleaned_data)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "本单位回执已提交。")
+    return redirect(meeting)
 
 
 @role_required()

@@ -188,7 +188,7 @@ def test_a_meeting_page(client, office, liaison, rows):
     meeting_services.notify_meeting(meeting, by=office)
     meeting_services.hold_meeting(meeting, by=office)
     client.force_login(office)
-    assert count(client, meeting.get_absolute_url()) == 13
+    assert count(client, meeting.get_absolute_url()) == 14  # +1: its 回执
 
 
 @pytest.mark.parametrize("rows", ROWS)
