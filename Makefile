@@ -27,8 +27,13 @@ setup: $(VENV)/.installed-app
 	$(PY) manage.py load_charter
 	$(PY) manage.py seed_demo
 
+# The task worker (django-tasks-db's db_worker: e-mail of notifications, queued reminders) runs
+# beside the web server and stops with it (Ctrl-C, or the server exiting).
 run: setup
 	@echo "应用地址：http://$(HOST):$(PORT)/  演示账号见 README.md（密码 jiuzhu-demo）"
+	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-test

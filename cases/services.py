@@ -15,6 +15,7 @@ from duties import services as duties_services
 from duties.models import Task
 from meetings import services as meeting_services
 from meetings.models import Meeting
+from members import notifications
 from members.files import store_uploads
 from members.locking import lock
 from members.models import Unit
@@ -200,6 +201,7 @@ def request_verification(
         raise CasesError(duplicate) from e
     if case.status == Case.Status.RECEIVED:
         _move(case, Case.Status.VERIFYING, by, f"请{unit.name}核对{subject}")
+    notifications.verification_requested(verification)
     return verification
 
 
@@ -283,6 +285,7 @@ def record_decision(case, *, by, measures: list[MeasureData]) -> Case:
             deadline=m.deadline,
         )
     _move(case, Case.Status.DECIDED, by)
+    notifications.case_decided(case)
     return case
 
 

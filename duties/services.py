@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from members import notifications
 from members.files import check_upload, store_uploads
 from members.locking import lock
 from members.models import Unit
@@ -107,6 +108,7 @@ def create_task(
     TaskUnit.objects.create(task=task, unit=lead_unit, role=TaskUnit.Role.LEAD)
     for unit in others:
         TaskUnit.objects.create(task=task, unit=unit, role=TaskUnit.Role.RESPONSIBLE)
+    notifications.task_assigned(task)
     return task
 
 
@@ -131,6 +133,7 @@ def add_feedback(task, *, by, text, date, files=()) -> Feedback:
         ),
         DutiesError,
     )
+    notifications.feedback_received(feedback)
     return feedback
 
 
@@ -190,6 +193,7 @@ def request_extension(task, *, by, new_deadline, reason) -> Extension:
         raise DutiesError("请填写申请延至的日期。")
     if new_deadline <= timezone.localdate() or (task.deadline and new_deadline <= task.deadline):
         raise DutiesError("申请延至的日期须晚于今天和现有时限。")
+    notifications.extension_requested(task, part.unit, new_deadline, reason)
     try:
         with transaction.atomic():
             return Extension.objects.create(
@@ -223,6 +227,7 @@ def decide_extension(extension, *, by, approve: bool, comment="") -> Extension:
     if approve:
         task.deadline = extension.new_deadline
         task.save(update_fields=["deadline"])
+    notifications.extension_decided(extension)
     return extension
 
 
@@ -261,6 +266,7 @@ def escalate(
         if rectify_by <= date:
             raise DutiesError("限期整改日期须晚于挂牌日期。")
     number = next_number(f"escalation-{level}-{date.year}")
+    notifications.escalation_issued(task, unit, Escalation.Level(level).label, number, content)
     return Escalation.objects.create(
         task=task,
         unit=unit,
@@ -288,6 +294,7 @@ def resolve_escalation(escalation, *, by, resolution) -> Escalation:
         raise DutiesError("请填写整改结果。")
     escalation.resolved_at, escalation.resolution = timezone.now(), resolution
     escalation.save(update_fields=["resolved_at", "resolution"])
+    notifications.escalation_resolved(escalation)
     return escalation
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tasks/<int:pk>/extension/", views.task_extension, name="task-extension"),
     path("tasks/<int:pk>/close/", views.task_close, name="task-close"),
     path("tasks/<int:pk>/escalate/", views.task_escalate, name="task-escalate"),
+    path("tasks/<int:pk>/chase/", views.task_chase, name="task-chase"),
     path(
         "tasks/<int:pk>/feedback-files/<int:file_pk>/",
         views.feedback_file,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
+from members import notifications
 from members.files import content_disposition, serve_stored_file
 from members.forms import form_errors
 from members.idempotency import once
@@ -1138,3 +1139,32 @@ def scheme_pdf(request, pk):
 @require_safe
 def veto_file(request, pk, file_pk):
     return serve_stored_file(request, perms.get_veto_file_for_user(request.user, pk, file_pk))
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def task_chase(request, pk):
+    """催办: the office reminds the chosen units (or every unit not finished) of the task."""
+    task = perms.get_task_for_user(request.user, pk)
+    if task.is_closed:
+        messages.error(request, f"该事项{task.get_status_display()}，不需要催办。")
+        return redirect(task)
+    parts = list(task.units.select_related("unit"))
+    chosen = set(request.POST.getlist("units"))
+    try:
+        rows = notifications.chase(
+            task,
+            kind="task",
+            by=request.user,
+            units=[p.unit for p in parts if str(p.unit_id) in chosen],
+            late_units=[p.unit for p in parts if p.done_at is None],
+            all_late=request.POST.get("late") == "1",
+            text=request.POST.get("text", ""),
+            title=task.title,
+            url=task.get_absolute_url(),
+        )
+    except notifications.ChaseError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已向{'、'.join(r.unit.name for r in rows)}发送催办。")
+    return redirect(task)

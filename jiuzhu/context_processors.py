@@ -4,6 +4,11 @@ from django.urls import get_script_prefix, reverse
 
 SECTIONS = {
     ("", "home"): "home",
+    ("", "calendar"): "calendar",
+    ("members", "inbox"): "inbox",
+    ("members", "notify"): "inbox",
+    ("members", "delivery"): "inbox",
+    ("members", "workday"): "inbox",
     ("members", None): "roster",
     ("duties", "catalogue"): "duties",
     ("duties", "unit-list"): "units",
@@ -34,6 +39,7 @@ NAV_ITEMS = [
     ("minutes", "meetings:minutes-list", "纪要"),
     ("tasks", "duties:task-list", "督办"),
     ("cases", "cases:case-list", "个案"),
+    ("calendar", "calendar", "日历"),
     ("duties", "duties:catalogue", "职责清单"),
     ("units", "duties:unit-list", "成员单位"),
 ]

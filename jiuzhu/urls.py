@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import calendar, views
 
 admin.site.site_header = "伊金霍洛旗社会救助联席会议 · 系统管理"
 admin.site.site_title = "系统管理"
@@ -14,6 +14,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),  # for load balancers and the benchmark
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", views.LogoutView.as_view(), name="logout"),
+    path("calendar/", calendar.calendar_page, name="calendar"),
+    path("calendar/feed/renew/", calendar.calendar_feed_renew, name="calendar-feed-renew"),
+    path("calendar/feed/<str:token>.ics", calendar.calendar_feed, name="calendar-feed"),
     path("members/", include("members.urls")),
     path("duties/", include("duties.urls")),
     path("meetings/", include("meetings.urls")),

@@ -8,7 +8,7 @@ from members.idempotency import TokenFormMixin
 from members.models import Seat, Unit
 
 from . import privacy
-from .models import Attendance, Meeting, Opinion
+from .models import Attendance, Meeting, Opinion, Reply
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -137,6 +137,13 @@ class MeetingForm(TokenFormMixin, ConfirmPersonalDataMixin, forms.Form):
         required=False,
         error_messages={"invalid": INVALID_DATETIME},
     )
+    change_reason = forms.CharField(
+        label="变更原因",
+        max_length=200,
+        required=False,
+        help_text="已发通知的会议改时间、地点或截止时间时必填，参会单位会收到变更通知。",
+        error_messages={"max_length": "变更原因最多 200 个字。"},
+    )
 
     def __init__(self, *args, fixed_kind=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,6 +156,8 @@ class MeetingForm(TokenFormMixin, ConfirmPersonalDataMixin, forms.Form):
         )
         if fixed_kind:
             self.fields["kind"].disabled = True
+        else:
+            del self.fields["change_reason"]  # a new meeting has no notice to change
 
 
 class AttendanceRowForm(forms.Form):
@@ -236,4 +245,36 @@ DecisionFormSet = forms.formset_factory(
 class CommentForm(forms.Form):
     comment = forms.CharField(
         label="意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+
+
+class ReplyForm(forms.Form):
+    """会议回执 of the liaison's unit."""
+
+    answer = forms.ChoiceField(
+        label="本单位回执",
+        choices=Reply.Answer.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "请选择出席、委托出席或请假。",
+            "invalid_choice": "请选择出席、委托出席或请假。",
+        },
+    )
+    delegate_name = forms.CharField(
+        label="受委托人姓名（委托出席）",
+        max_length=30,
+        required=False,
+        error_messages={"max_length": "姓名最多 30 个字。"},
+    )
+    delegate_post = forms.CharField(
+        label="受委托人职务（委托出席）",
+        max_length=120,
+        required=False,
+        error_messages={"max_length": "职务最多 120 个字。"},
+    )
+    reason = forms.CharField(
+        label="请假事由（请假）",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "请假事由最多 200 个字。"},
     )

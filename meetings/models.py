@@ -3,6 +3,8 @@
 Every status changes in meetings/services.py, never here.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.db import models
@@ -278,6 +280,47 @@ class Opinion(models.Model):
 
     def __str__(self):
         return f"{self.unit}：{self.get_choice_display()}"
+
+
+class Reply(models.Model):
+    """会议回执: an invited unit's answer to a meeting notice — its seat holder attends, a
+    delegate attends (name and post), or it asks for leave (with a reason). The unit may change
+    it until the reply deadline (the end of the day before the meeting)."""
+
+    class Answer(models.TextChoices):
+        ATTEND = "attend", "出席"
+        DELEGATE = "delegate", "委托出席"
+        LEAVE = "leave", "请假"
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="replies"
+    )
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField("回执", max_length=10, choices=Answer.choices)
+    delegate_name = models.CharField("受委托人", max_length=30, blank=True)
+    delegate_post = models.CharField("受委托人职务", max_length=120, blank=True)
+    reason = models.CharField("请假事由", max_length=200, blank=True)
+    by = models.ForeignKey(USER, verbose_name="填报人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("填报时间", auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "会议回执"
+        verbose_name_plural = "会议回执"
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "unit"], name="reply_one_per_unit"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit}：{self.get_answer_display()}"
+
+    @staticmethod
+    def deadline_of(meeting) -> "datetime.datetime":
+        """回执截止: the end of the day before the meeting (local time)."""
+        day = timezone.localtime(meeting.starts_at).date()
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class Minutes(models.Model):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from duties import services as duties_services
 from duties.models import Duty, Task
+from members import notifications
 from members.files import store_uploads
 from members.locking import lock
 from members.models import Seat, Tenure, Unit
@@ -37,6 +38,7 @@ from .models import (
     Minutes,
     Opinion,
     PersonalDataConfirmation,
+    Reply,
 )
 
 COPY_UNIT_NAME = "旗人民政府办公室"  # 抄送旗人民政府办公室 (伊政发〔2024〕58号 三(一))
@@ -282,6 +284,7 @@ def review_item(item, *, by, action: str, comment: str = "") -> AgendaItem:
     item.status, step = REVIEW_ACTIONS[action]
     item.save(update_fields=["status"])
     record_step(item, step, by=by, comment=comment)
+    notifications.item_reviewed(item, comment)
     return item
 
 
@@ -303,6 +306,7 @@ def schedule_item(item, *, by, meeting) -> AgendaItem:
     record_step(
         item, AgendaItem.Action.SCHEDULED, by=by, comment=f"列入“{meeting.title}”第{item.order}项"
     )
+    notifications.item_scheduled(item, meeting)
     return item
 
 
@@ -320,6 +324,7 @@ class MeetingData:
     opinion_deadline: datetime.datetime | None = None
     confirmed: list = field(default_factory=list)  # confirmations offered by the office
     hits: list = field(default_factory=list)
+    change_reason: str = ""  # 变更原因: required when a notified meeting's time or place changes
 
 
 def _validated_meeting(data: MeetingData) -> tuple[MeetingData, list[Unit]]:
@@ -381,6 +386,14 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
     _refuse_unless("edit", meeting)
     data.kind = meeting.kind  # the kind is chosen once
     data, units = _validated_meeting(data)
+    before = (meeting.starts_at, meeting.place, meeting.opinion_deadline)
+    changed = meeting.status == Meeting.Status.NOTIFIED and before != (
+        data.starts_at,
+        data.place.strip(),
+        data.opinion_deadline,
+    )
+    if changed and not (data.change_reason or "").strip():
+        raise MeetingsError("会议已发通知，变更时间、地点或截止时间须写明变更原因。")
     # Units proposing scheduled items stay invited.
     units = set(units) | {i.unit for i in meeting.agenda_items.select_related("unit")}
     meeting.title, meeting.starts_at, meeting.place = data.title.strip(), data.starts_at, data.place
@@ -388,6 +401,8 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
     meeting.save()
     meeting.invited_units.set(units)
     _record_confirmations(meeting, data.hits, by)
+    if changed:
+        notifications.meeting_changed(meeting, *before, data.change_reason.strip())
     return meeting
 
 
@@ -412,6 +427,7 @@ def notify_meeting(meeting, *, by) -> Meeting:
     _change_status(meeting, by, "notify", Meeting.Status.NOTIFIED)
     meeting.notified_at = meeting.status_changed_at
     meeting.save(update_fields=["notified_at"])
+    notifications.meeting_notified(meeting)
     return meeting
 
 
@@ -435,6 +451,7 @@ def hold_meeting(meeting, *, by) -> Meeting:
             t.seat_id: t
             for t in Tenure.objects.on(day).filter(seat__in=seats).select_related("person")
         }
+        replies = {r.unit_id: r for r in meeting.replies.all()}  # the attendance starts from them
         Attendance.objects.bulk_create(
             Attendance(
                 meeting=meeting,
@@ -443,6 +460,7 @@ def hold_meeting(meeting, *, by) -> Meeting:
                 name=holders[seat.pk].person.name,
                 post=holders[seat.pk].post,
                 order=seat.order,
+                **_from_reply(replies.get(seat.unit_id)),
             )
             for seat in seats
             if seat.pk in holders
@@ -452,6 +470,18 @@ def hold_meeting(meeting, *, by) -> Meeting:
         item.save(update_fields=["status"])
         record_step(item, AgendaItem.Action.DELIBERATED, by=by, comment=meeting.title)
     return meeting
+
+
+def _from_reply(reply) -> dict:
+    if reply is None or reply.answer == Reply.Answer.ATTEND:
+        return {}
+    if reply.answer == Reply.Answer.LEAVE:
+        return {"status": Attendance.Status.LEAVE}
+    return {
+        "status": Attendance.Status.DELEGATE,
+        "delegate_name": reply.delegate_name,
+        "delegate_post": reply.delegate_post,
+    }
 
 
 @transaction.atomic
@@ -475,6 +505,7 @@ def cancel_meeting(meeting, *, by) -> Meeting:
             by=by,
             comment=f"会议“{meeting.title}”取消，待重新安排",
         )
+    notifications.meeting_cancelled(meeting)
     return meeting
 
 
@@ -550,6 +581,45 @@ def record_opinion(meeting, *, by, choice, text="") -> Opinion:
     return opinion
 
 
+@transaction.atomic
+def record_reply(meeting, *, by, answer, delegate_name="", delegate_post="", reason="") -> Reply:
+    """会议回执: the unit's liaison says who attends, or asks for leave, until the deadline."""
+    meeting = lock(meeting)
+    if meeting.is_written:
+        raise MeetingsError("书面审议不需要回执，请填报书面意见。")
+    if not perms.can_give_opinion(by, meeting):
+        raise MeetingsError("只有参会单位的联络员可以填报本单位回执。")
+    if meeting.status != Meeting.Status.NOTIFIED:
+        raise MeetingsError(f"会议{meeting.get_status_display()}，不能填报回执。")
+    if timezone.now() >= Reply.deadline_of(meeting):
+        raise MeetingsError("已过回执截止时间（会议前一天 24 时），请直接联系办公室。")
+    if answer not in Reply.Answer.values:
+        raise MeetingsError("请选择出席、委托出席或请假。")
+    delegate_name, delegate_post = (delegate_name or "").strip(), (delegate_post or "").strip()
+    reason = (reason or "").strip()
+    if answer == Reply.Answer.DELEGATE and not (delegate_name and delegate_post):
+        raise MeetingsError("委托出席请填写受委托人姓名和职务。")
+    if answer == Reply.Answer.LEAVE and not reason:
+        raise MeetingsError("请假请写明事由。")
+    if answer != Reply.Answer.DELEGATE:
+        delegate_name = delegate_post = ""
+    if answer != Reply.Answer.LEAVE:
+        reason = ""
+    _check_fields({"受委托人": delegate_name, "请假事由": reason})
+    reply, _ = Reply.objects.update_or_create(
+        meeting=meeting,
+        unit_id=by.unit_id,
+        defaults={
+            "answer": answer,
+            "delegate_name": delegate_name,
+            "delegate_post": delegate_post,
+            "reason": reason,
+            "by": by,
+        },
+    )
+    return reply
+
+
 # --- minutes ------------------------------------------------------------------------------------
 
 
@@ -622,6 +692,7 @@ def submit_minutes(minutes, *, by) -> Minutes:
     minutes.status = Minutes.Status.SUBMITTED
     minutes.save(update_fields=["status"])
     record_step(minutes, Minutes.Action.SUBMITTED, by=by)
+    notifications.minutes_changed(minutes)
     return minutes
 
 
@@ -636,6 +707,7 @@ def approve_minutes(minutes, *, by, comment="") -> Minutes:
     minutes.approved_by, minutes.approved_at = by, timezone.now()
     minutes.save(update_fields=["status", "approved_by", "approved_at"])
     record_step(minutes, Minutes.Action.APPROVED, by=by, comment=(comment or "").strip())
+    notifications.minutes_changed(minutes, comment)
     return minutes
 
 
@@ -652,6 +724,7 @@ def return_minutes(minutes, *, by, comment) -> Minutes:
     minutes.status = Minutes.Status.RETURNED
     minutes.save(update_fields=["status"])
     record_step(minutes, Minutes.Action.RETURNED, by=by, comment=comment)
+    notifications.minutes_changed(minutes, comment)
     return minutes
 
 
@@ -703,6 +776,7 @@ def issue_minutes(minutes, *, by) -> Minutes:
     except Exception:
         minutes.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
         raise
+    notifications.minutes_changed(minutes)
     return minutes
 
 

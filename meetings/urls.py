@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.meeting_attendance, name="meeting-attendance"),
     path("<int:pk>/observers/", views.meeting_observer, name="meeting-observer"),
     path("<int:pk>/opinion/", views.meeting_opinion, name="meeting-opinion"),
+    path("<int:pk>/reply/", views.meeting_reply, name="meeting-reply"),
     path("<int:pk>/minutes/new/", views.minutes_create, name="minutes-create"),
     path("items/", views.item_list, name="item-list"),
     path("items/new/", views.item_create, name="item-create"),
@@ -40,5 +41,6 @@ urlpatterns = [
     path("minutes/<int:pk>/withdraw/", views.minutes_withdraw, name="minutes-withdraw"),
     path("minutes/<int:pk>/issue/", views.minutes_issue, name="minutes-issue"),
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes-acknowledge"),
+    path("minutes/<int:pk>/chase/", views.minutes_chase, name="minutes-chase"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes-pdf"),
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
+from members import notifications
 from members.files import serve_stored_file
 from members.forms import form_errors
 from members.idempotency import once
@@ -29,10 +30,11 @@ from .forms import (
     MinutesForm,
     ObserverForm,
     OpinionForm,
+    ReplyForm,
     ReviewForm,
     ScheduleForm,
 )
-from .models import AgendaItem, Attendance, Distribution, Minutes
+from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes, Reply
 
 # --- agenda items -------------------------------------------------------------------------------
 
@@ -243,6 +245,7 @@ def _meeting_data(form) -> services.MeetingData:
         invited_units=list(d["invited_units"]),
         opinion_deadline=d["opinion_deadline"],
         confirmed=form.confirmed(),
+        change_reason=d.get("change_reason", ""),
     )
 
 
@@ -300,6 +303,8 @@ def meeting_detail(request, pk):
         minutes = None
     own_opinion = opinions.get(user.unit_id) if user.unit_id else None
     actions, blocked = perms.meeting_offer(user, meeting)
+    replies = {} if meeting.is_written else {r.unit_id: r for r in meeting.replies.all()}
+    own_reply = replies.get(user.unit_id) if user.unit_id else None
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -321,8 +326,44 @@ def meeting_detail(request, pk):
                 else None
             ),
             "now": timezone.now(),
+            "reply_rows": [(u, replies.get(u.pk)) for u in invited],
+            "replied": len(replies),
+            "reply_deadline": Reply.deadline_of(meeting),
+            "own_reply": own_reply,
+            "can_reply": not meeting.is_written
+            and meeting.status == Meeting.Status.NOTIFIED
+            and timezone.now() < Reply.deadline_of(meeting)
+            and perms.can_give_opinion(user, meeting),
+            "reply_form": ReplyForm(
+                initial={
+                    "answer": own_reply.answer,
+                    "delegate_name": own_reply.delegate_name,
+                    "delegate_post": own_reply.delegate_post,
+                    "reason": own_reply.reason,
+                }
+                if own_reply
+                else None
+            ),
         },
     )
+
+
+@role_required(Role.LIAISON)
+@require_POST
+def meeting_reply(request, pk):
+    """会议回执 of the liaison's own unit; it can be changed until the deadline."""
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(meeting)
+    try:
+        services.record_reply(meeting, by=request.user, **form.cleaned_data)
+    except services.MeetingsError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "本单位回执已提交。")
+    return redirect(meeting)
 
 
 @role_required()
@@ -756,3 +797,32 @@ MINUTES_COLUMNS = [
     ("议定事项数", 10),
     ("签收/分送", 10),
 ]
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def minutes_chase(request, pk):
+    """催签: the office reminds the chosen units (or every unit not yet acknowledged)."""
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    if minutes.status != Minutes.Status.ISSUED:
+        messages.error(request, "纪要印发后才能催签。")
+        return redirect(minutes)
+    rows = list(minutes.distributions.select_related("unit"))
+    chosen = set(request.POST.getlist("units"))
+    try:
+        sent = notifications.chase(
+            minutes,
+            kind="minutes",
+            by=request.user,
+            units=[d.unit for d in rows if str(d.unit_id) in chosen],
+            late_units=[d.unit for d in rows if d.acknowledged_at is None],
+            all_late=request.POST.get("late") == "1",
+            text=request.POST.get("text", ""),
+            title=f"{minutes.number_label}纪要，请下载并签收",
+            url=minutes.get_absolute_url(),
+        )
+    except notifications.ChaseError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已向{'、'.join(c.unit.name for c in sent)}发送催签。")
+    return redirect(minutes)

@@ -73,3 +73,61 @@ class MaterialsField(forms.FileField):
 def form_errors(form) -> str:
     """All of a form's error messages in one line, for a flash message after a refused POST."""
     return " ".join(e for errs in form.errors.values() for e in errs)
+
+
+class NotifySettingsForm(forms.Form):
+    """通知方式: where a user's notifications go. E-mail needs an address to send to."""
+
+    email = forms.EmailField(
+        label="电子邮箱",
+        required=False,
+        max_length=254,
+        help_text="政务内网邮箱，如 zhangsan@ejhlq.gov.cn。",
+        error_messages={
+            "invalid": "邮箱地址格式不正确，请按 zhangsan@ejhlq.gov.cn 的格式填写。",
+            "max_length": "邮箱地址最多 254 个字符。",
+        },
+    )
+    notify_by = forms.ChoiceField(
+        label="通知方式",
+        choices=[("site", "仅站内消息"), ("email", "站内消息 + 邮件")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择通知方式。", "invalid_choice": "请选择通知方式。"},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("notify_by") == "email"
+            and not data.get("email")
+            and "email" not in self.errors
+        ):
+            self.add_error("email", "选择“站内消息 + 邮件”时请填写电子邮箱。")
+        return data
+
+
+class CalendarDayForm(forms.Form):
+    """工作日调整: a day the office declares a day off or a working day."""
+
+    date = forms.DateField(
+        label="日期",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "请填写日期。",
+            "invalid": "日期格式不正确，请按“2026-06-25”的格式填写。",
+        },
+    )
+    is_working_day = forms.TypedChoiceField(
+        label="这一天",
+        choices=[("0", "休息"), ("1", "上班")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        error_messages={"required": "请选择休息或上班。", "invalid_choice": "请选择休息或上班。"},
+    )
+    note = forms.CharField(
+        label="说明",
+        max_length=60,
+        required=False,
+        help_text="如：旗庆放假、集中办公。",
+        error_messages={"max_length": "说明最多 60 个字。"},
+    )

@@ -104,6 +104,10 @@ class User(AbstractUser):
 
     objects = UnitUserManager()
 
+    class NotifyBy(models.TextChoices):
+        SITE = "site", "仅站内消息"
+        EMAIL = "email", "站内消息 + 邮件"
+
     unit = models.ForeignKey(
         Unit,
         verbose_name="所属单位",
@@ -111,6 +115,9 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="users",
+    )
+    notify_by = models.CharField(
+        "通知方式", max_length=10, choices=NotifyBy.choices, default=NotifyBy.SITE
     )
 
     class Meta(AbstractUser.Meta):
@@ -336,3 +343,162 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.path} {self.created:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """站内消息: one message to one user. Addressed to units, seats and roles by the sender
+    (members/notifications.py) and resolved to the users who hold them at the time it is sent,
+    so a successor simply starts receiving the unit's messages.
+
+    `day` is set only for scheduled reminders: with `event` and the recipient it is unique, so a
+    reminder reaches a person at most once a day however often the schedule fires and however
+    many workers race (NULLs never collide, so immediate messages are not limited).
+    """
+
+    class Kind(models.TextChoices):
+        ITEM = "item", "议题"
+        MEETING = "meeting", "会议"
+        REVIEW = "review", "书面审议"
+        MINUTES = "minutes", "纪要"
+        TASK = "task", "督办"
+        CASE = "case", "个案"
+        REMINDER = "reminder", "提醒"
+
+    recipient = models.ForeignKey(
+        User, verbose_name="收件人", on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    event = models.CharField("事件", max_length=80)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    day = models.DateField("提醒日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内消息"
+        verbose_name_plural = "站内消息"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "day"], name="notification_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class Delivery(models.Model):
+    """投递: the e-mail copy of one notification, sent by the task worker and retried with
+    backoff when the mail server fails; the office sees every delivery and can send it again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        RETRYING = "retrying", "重试中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+
+    notification = models.OneToOneField(
+        Notification, verbose_name="消息", on_delete=models.CASCADE, related_name="delivery"
+    )
+    address = models.EmailField("邮箱")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    last_error = models.TextField("最后错误", blank=True)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    attachment_name = models.CharField("附件名", max_length=100, blank=True)
+    attachment = models.TextField("附件", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "邮件投递"
+        verbose_name_plural = "邮件投递"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.address} {self.get_status_display()}"
+
+
+class CalendarDay(models.Model):
+    """办公室添加的日期: a day the office declares a working day or a day off, over the State
+    Council's calendar (chinese-calendar) — e.g. a local holiday, or a year the library does not
+    know yet."""
+
+    date = models.DateField("日期", unique=True)
+    is_working_day = models.BooleanField("工作日", default=False)
+    note = models.CharField("说明", max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = "工作日调整"
+        verbose_name_plural = "工作日调整"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'上班' if self.is_working_day else '休息'}"
+
+
+class Chase(models.Model):
+    """催办 / 催签 by hand: the office reminds a unit about one object (a task, issued minutes).
+    At most once per unit, object and day — the database refuses a second one."""
+
+    class Kind(models.TextChoices):
+        TASK = "task", "催办"
+        MINUTES = "minutes", "催签"
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT
+    )
+    object_id = models.PositiveBigIntegerField("对象")
+    subject = GenericForeignKey("content_type", "object_id")
+    kind = models.CharField("方式", max_length=10, choices=Kind.choices)
+    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField("日期")
+    text = models.CharField("附言", max_length=200, blank=True)
+    by = models.ForeignKey(User, verbose_name="催办人", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "催办记录"
+        verbose_name_plural = "催办记录"
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "unit", "day"], name="chase_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.unit} {self.day}"
+
+
+class CalendarFeed(models.Model):
+    """A user's personal iCalendar feed: a secret URL for Outlook, Foxmail or a phone. Renewing
+    it replaces the secret, and the old URL stops working."""
+
+    user = models.OneToOneField(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField("密钥", max_length=64, unique=True)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "日历订阅"
+        verbose_name_plural = "日历订阅"
+
+    def __str__(self):
+        return f"{self.user} 的日历订阅"

@@ -17,7 +17,17 @@ from meetings.models import (
     Minutes,
     Opinion,
 )
-from members.models import Person, Seat, Step, Tenure, Unit, User
+from members.models import (
+    CalendarDay,
+    Delivery,
+    Notification,
+    Person,
+    Seat,
+    Step,
+    Tenure,
+    Unit,
+    User,
+)
 from members.permissions import Role
 
 PASSWORD = "correct-horse-battery"
@@ -117,4 +127,7 @@ def db_snapshot():
         "escalations": rows(Escalation, "content"),
         "cases": rows(Case, "status", "applicant"),
         "verifications": rows(Verification, "subject", "answer"),
+        "notifications": rows(Notification, "read_at"),
+        "deliveries": rows(Delivery, "status"),
+        "workdays": rows(CalendarDay, "date", "is_working_day"),
     }

@@ -16,7 +16,7 @@ from cases import services as cases_services
 from cases.identity import make_id
 from duties import services as duties_services
 from meetings import services
-from members.models import Tenure, Unit
+from members.models import CalendarDay, Delivery, Notification, Tenure, Unit
 from members.permissions import Role
 from tests.factories import approved_minutes, db_snapshot, make_item, make_meeting, make_user
 
@@ -91,12 +91,27 @@ def _review(w):
 MATRIX = {
     "home": (_no_args, READERS, READ_ONLY),
     "search": (_no_args, READERS, READ_ONLY),
+    "calendar": (_no_args, READERS, READ_ONLY),
+    "calendar-feed-renew": (_no_args, READ_ONLY, dict.fromkeys(READERS, 302)),
     "members:roster": (_no_args, READERS, READ_ONLY),
     "members:roster-export": (_no_args, READERS, READ_ONLY),
     "members:seat-detail": (_seat, READERS, READ_ONLY),
     "members:seat-succession": (_seat, OFFICE, OFFICE_POST),
     "members:lockout-list": (_no_args, OFFICE, {"office": 405}),
     "members:lockout-reset": (lambda w: [w["lockout"].pk], OFFICE_ONLY_GET, OFFICE_POST),
+    # Each user's own inbox; the notification below is the liaison's.
+    "members:inbox": (_no_args, READERS, READ_ONLY),
+    "members:notification-open": (
+        lambda w: [w["notification"].pk],
+        READ_ONLY,
+        {"office": 404, "leader": 404, "liaison": 302, "liaison2": 404, "member": 404},
+    ),
+    "members:inbox-read-all": (_no_args, READ_ONLY, dict.fromkeys(READERS, 302)),
+    "members:notify-settings": (_no_args, READERS, READERS),  # the POST lacks 通知方式
+    "members:delivery-list": (_no_args, OFFICE, {"office": 405}),
+    "members:delivery-resend": (lambda w: [w["delivery"].pk], OFFICE_ONLY_GET, OFFICE_POST),
+    "members:workday-list": (_no_args, OFFICE, OFFICE),  # the POST lacks 休息/上班
+    "members:workday-delete": (lambda w: [w["workday"].pk], OFFICE_ONLY_GET, OFFICE_POST),
     "duties:catalogue": (_no_args, READERS, READ_ONLY),
     "duties:unit-list": (_no_args, READERS, READ_ONLY),
     "duties:unit-detail": (lambda w: [w["unit"]], READERS, READ_ONLY),
@@ -113,6 +128,11 @@ MATRIX = {
     "meetings:meeting-attendance": (_meeting, OFFICE, OFFICE),
     "meetings:meeting-observer": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:meeting-opinion": (
+        _meeting,
+        {"liaison": 405, "liaison2": 405},
+        {"liaison": 302, "liaison2": 302},
+    ),
+    "meetings:meeting-reply": (
         _meeting,
         {"liaison": 405, "liaison2": 405},
         {"liaison": 302, "liaison2": 302},
@@ -148,6 +168,7 @@ MATRIX = {
         {"liaison": 302, "liaison2": 302},
     ),
     "meetings:minutes-pdf": (_minutes, INVITED, READ_ONLY),
+    "meetings:minutes-chase": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:minutes-export": (
         _no_args,
         {"office": 200, "leader": 200},
@@ -164,6 +185,7 @@ MATRIX = {
     "duties:task-extension": (_task, LIAISON_POST_GET, LIAISON_POST),
     "duties:task-close": (_task, OFFICE_ONLY_GET, OFFICE_POST),
     "duties:task-escalate": (_task, OFFICE_ONLY_GET, OFFICE_POST),
+    "duties:task-chase": (_task, OFFICE_ONLY_GET, OFFICE_POST),
     "duties:feedback-file": (lambda w: [w["task"].pk, w["feedback_file"].pk], PARTY, READ_ONLY),
     "duties:extension-decide": (lambda w: [w["extension"].pk], OFFICE_ONLY_GET, OFFICE_POST),
     "duties:escalation-list": (_no_args, READERS, READ_ONLY),
@@ -264,7 +286,8 @@ MATRIX = {
 }
 # Pages that anyone may open, signed in or not.
 PUBLIC = {"login": 200, "healthz": 200}
-NOT_IN_MATRIX = {"logout"}  # tested below: it has its own rules
+# tested below / in tests/test_calendar.py: they have their own rules (the feed's key is its URL)
+NOT_IN_MATRIX = {"logout", "calendar-feed"}
 
 
 PERSONA_UNITS = {
@@ -386,6 +409,11 @@ def build_world():
     duties_services.submit_scheme(published_scheme, by=office)
     duties_services.approve_scheme(published_scheme, by=leader)
     duties_services.publish_scheme(published_scheme, by=office)
+    notification = Notification.objects.create(
+        recipient=liaison, kind=Notification.Kind.ITEM, event="test", title="议题已受理", url="/"
+    )
+    delivery = Delivery.objects.create(notification=notification, address="liaison@example.cn")
+    workday = CalendarDay.objects.create(date=datetime.date(2026, 10, 9), note="旗庆")
     lockout = AccessAttempt.objects.create(
         username="leader",
         ip_address="10.0.0.9",
@@ -408,6 +436,9 @@ def build_world():
         "report": report,
         "report_file": report.files.get(),
         "published_round": published_round,
+        "notification": notification,
+        "delivery": delivery,
+        "workday": workday,
         "lockout": lockout,
         "case": case,
         "case_file": case.files.get(),

@@ -574,3 +574,78 @@ def test_schedule_form(world, meeting):
         {"meeting": meeting},
         no_check,
     )
+
+
+emails = maybe(st.emails().filter(lambda e: len(e) <= 254))
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(email=emails, notify_by=maybe(st.sampled_from(["site", "email"])))
+def test_notify_settings_form(world, email, notify_by):
+    from members.models import User
+
+    user = world["liaison"]
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    with transaction.atomic():
+        response = client.post(
+            reverse("members:notify-settings"), {"email": email, "notify_by": notify_by}
+        )
+        assert response.status_code < 500
+        stored = User.objects.get(pk=user.pk)
+        if response.status_code == 302:
+            assert stored.notify_by == notify_by and stored.email == email.strip()
+            assert notify_by == "site" or stored.email
+        else:
+            assert (stored.email, stored.notify_by) == ("", "site")  # refused: nothing stored
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(
+    date=maybe(st.dates(datetime.date(2020, 1, 1), datetime.date(2099, 12, 31)).map(str)),
+    kind=maybe(st.sampled_from(["0", "1"])),
+    note=text,
+)
+def test_workday_form(world, date, kind, note):
+    from members.models import CalendarDay
+
+    def stored(data):
+        day = CalendarDay.objects.get()
+        assert str(day.date) == data["date"] and day.note == data["note"].strip()
+
+    before = CalendarDay.objects.count()
+    url = reverse("members:workday-list")
+    post_in_savepoint(
+        world["office"],
+        url,
+        {"date": date, "is_working_day": kind, "note": note},
+        lambda data: stored(data) if CalendarDay.objects.count() > before else None,
+    )
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(units=st.lists(unit_ids, max_size=4), late=text, remark=text)
+def test_chase_form(world, units, late, remark):
+    url = reverse("duties:task-chase", args=[world["task"].pk])
+    post_in_savepoint(
+        world["office"], url, {"units": units, "late": late, "text": remark}, no_check
+    )
+
+
+@pytest.mark.django_db
+@SETTINGS
+@given(a=text, b=text, c=text)
+def test_inbox_and_calendar_filters_never_fail(world, a, b, c):
+    client = Client(raise_request_exception=False)
+    client.force_login(world["office"])
+    for url, params in (
+        (reverse("members:inbox"), {"unread": a, "kind": b, "page": c}),
+        (reverse("members:delivery-list"), {"status": a, "page": b}),
+        (reverse("calendar"), {"month": a}),
+        (reverse("calendar"), {"week": b}),
+    ):
+        assert client.get(url, params).status_code < 500, (url, params)

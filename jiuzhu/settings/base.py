@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "axes",
+    "django_tasks_db",  # the database backend and db_worker of Django's Tasks framework
     "members",
     "duties",
     "meetings",
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "members.context_processors.roles",
+                "members.context_processors.inbox",
                 "jiuzhu.context_processors.navigation",
             ],
             # Needed on every page without {% load %}: {% form_token %} (members/idempotency.py),
@@ -253,6 +255,49 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Background work goes through Django's Tasks framework (django.tasks). The backend is
+# django-tasks-db: tasks are rows in this database and `manage.py db_worker` (started by
+# `make run` beside the web server) runs them; nothing else to set up.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# E-mail (站内 + 邮件 notifications) through Django 6.1's MAILERS: SMTP from the environment
+# (EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS / EMAIL_USE_SSL, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD);
+# EMAIL_BACKEND=console or file for development (dev.py writes files by default). See README.md.
+EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+def mailer(kind: str) -> dict:
+    if kind == "smtp":
+        options = {
+            "host": env("EMAIL_HOST", "localhost"),
+            "port": int(env("EMAIL_PORT", "25")),
+            "username": env("EMAIL_HOST_USER", ""),
+            "password": env("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS"),
+            "use_ssl": env_bool("EMAIL_USE_SSL"),
+            "timeout": int(env("EMAIL_TIMEOUT", "20")),
+        }
+    elif kind == "file":
+        options = {"file_path": env("EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))}
+    else:
+        options = {}
+    return {"BACKEND": EMAIL_BACKENDS[kind], "OPTIONS": options}
+
+
+MAILERS = {"default": mailer(env("EMAIL_BACKEND", "smtp"))}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "社会救助联席会议办公室 <jiuzhu@localhost>")
+# Links in e-mail need the site's address (there is no request in the worker).
+SITE_URL = env("JIUZHU_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

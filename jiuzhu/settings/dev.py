@@ -10,3 +10,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 # The keys of the personal fields: made into this gitignored file on first use (cases/crypto.py).
 DATA_KEY_FILE = DATA_KEY_FILE or str(BASE_DIR / ".jiuzhu-keys.json")
 DATA_KEY_FILE_CREATE = True
+
+# Mail in development is written to files under sent-mail/ (one .log file per connection);
+# EMAIL_BACKEND=console prints it instead, EMAIL_BACKEND=smtp uses EMAIL_HOST etc.
+MAILERS = {"default": mailer(env("EMAIL_BACKEND", "file"))}  # noqa: F405

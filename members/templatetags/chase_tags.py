@@ -1,0 +1,28 @@
+"""{% chase_panel subject kind rows url %}: the 催办/催签 history of an object and, for the office,
+the form that sends one (rows: the task's parts or the minutes' distributions)."""
+
+from django import template
+from django.contrib.contenttypes.models import ContentType
+
+from members.models import Chase
+from members.permissions import is_office
+
+register = template.Library()
+
+
+@register.inclusion_tag("members/_chase.html", takes_context=True)
+def chase_panel(context, subject, kind, rows, url):
+    done_field = "done_at" if kind == Chase.Kind.TASK else "acknowledged_at"
+    rows = list(rows)
+    history = Chase.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
+    ).select_related("unit", "by")
+    return {
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
+        "label": Chase.Kind(kind).label,
+        "history": history,
+        "url": url,
+        "can_chase": is_office(context["request"].user),
+        "units": [(r.unit, getattr(r, done_field) is None) for r in rows],
+    }
