@@ -155,9 +155,9 @@ def test_a_liaison_downloads_and_acknowledges(client, liaison, office, leader):
 def test_a_unit_not_sent_the_minutes_gets_404_for_page_and_pdf(
     client, liaison, office, leader, member
 ):
-    minutes = approved_minutes(office, leader, liaison)
+    minutes = approved_minutes(office, leader, liaison, sent_to=("旗民政局", "旗教体局"))
     services.issue_minutes(minutes, by=office)
-    client.force_login(member)  # 旗财政局 was not invited
+    client.force_login(member)  # 旗财政局 was left out of the narrowed 分送
     assert client.get(reverse("meetings:minutes-detail", args=[minutes.pk])).status_code == 404
     assert client.get(reverse("meetings:minutes-pdf", args=[minutes.pk])).status_code == 404
 
