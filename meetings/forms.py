@@ -122,6 +122,20 @@ class MeetingForm(ConfirmPersonalDataMixin, forms.Form):
         required=False,
         empty_label="（专题会议、书面审议由办公室召集）",
     )
+    host_seat = forms.ModelChoiceField(
+        label="主持人（全体会议）",
+        queryset=Seat.objects.filter(role__in=[Seat.Role.LEADER, Seat.Role.DEPUTY]),
+        required=False,
+        empty_label="（同召集人）",
+        help_text="会议当天在任的组长或副组长印在纪要上。",
+    )
+    host_name = forms.CharField(label="主持人姓名（专题会议）", max_length=30, required=False)
+    host_post = forms.CharField(
+        label="主持人单位及职务（专题会议）",
+        max_length=120,
+        required=False,
+        help_text="如：旗民政局副局长",
+    )
     invited_units = forms.ModelMultipleChoiceField(
         label="参会单位（专题会议、书面审议）",
         queryset=Unit.objects.filter(active=True),
@@ -146,8 +160,17 @@ class MeetingForm(ConfirmPersonalDataMixin, forms.Form):
             if s.pk in seat_label
             else str(s)
         )
+        self.fields["host_seat"].label_from_instance = self.fields[
+            "convener_seat"
+        ].label_from_instance
         if fixed_kind:
             self.fields["kind"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Meeting.Kind.SPECIAL and not (data.get("host_name") or "").strip():
+            self.add_error("host_name", "专题会议请填写主持人（由办公室指定）。")
+        return data
 
 
 class AttendanceRowForm(forms.Form):
@@ -163,8 +186,14 @@ class ObserverForm(forms.Form):
     name = forms.CharField(
         label="列席人员姓名", max_length=30, error_messages={"required": "请填写姓名。"}
     )
+    unit = forms.ModelChoiceField(
+        label="单位",
+        queryset=Unit.objects.filter(active=True),
+        required=False,
+        empty_label="（非成员单位：写在职务里）",
+    )
     post = forms.CharField(
-        label="单位及职务", max_length=120, error_messages={"required": "请填写职务。"}
+        label="职务", max_length=120, error_messages={"required": "请填写职务。"}
     )
 
 

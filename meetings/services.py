@@ -349,6 +349,9 @@ class MeetingData:
     convener_seat: Seat | None = None
     invited_units: list | None = None
     opinion_deadline: datetime.datetime | None = None
+    host_seat: Seat | None = None  # 主持人 of a plenary: the 组长 or 副组长 seat
+    host_name: str = ""  # 主持人 of a special meeting, named by the office
+    host_post: str = ""
     confirmed: list = field(default_factory=list)  # confirmations offered by the office
     hits: list = field(default_factory=list)
 
@@ -360,21 +363,31 @@ def _validated_meeting(data: MeetingData) -> tuple[MeetingData, list[Unit]]:
     if data.starts_at is None:
         raise MeetingsError("请填写会议时间。")
     units = list(data.invited_units or [])
+    data.host_name = (data.host_name or "").strip()
+    data.host_post = (data.host_post or "").strip()
+    _check_numbers({"主持人": f"{data.host_name} {data.host_post}"})
     if data.kind == Meeting.Kind.PLENARY:
         seat = data.convener_seat
         if seat is None or seat.role not in (Seat.Role.LEADER, Seat.Role.DEPUTY):
             raise MeetingsError("全体会议须由组长或副组长召集，请选择召集人。")
+        # 主持人: the 组长 or 副组长 seat; its holder on the day is printed. The convener's
+        # seat unless the office names the other one.
+        data.host_seat = data.host_seat or seat
+        if data.host_seat.role not in (Seat.Role.LEADER, Seat.Role.DEPUTY):
+            raise MeetingsError("全体会议由组长或副组长主持，请选择主持人。")
+        data.host_name = data.host_post = ""
         units = list(Unit.objects.filter(active=True))  # 全体会议: every member unit
         if not (data.place or "").strip():
             raise MeetingsError("请填写会议地点。")
     elif data.kind == Meeting.Kind.SPECIAL:
-        data.convener_seat = None  # 专题会议由办公室召集
+        data.convener_seat = data.host_seat = None  # 专题会议由办公室召集, 主持人由办公室指定
         if not units:
             raise MeetingsError("专题会议请至少选择一个参会单位。")
         if not (data.place or "").strip():
             raise MeetingsError("请填写会议地点。")
     elif data.kind == Meeting.Kind.WRITTEN:
-        data.convener_seat = None
+        data.convener_seat = data.host_seat = None
+        data.host_name = data.host_post = ""  # no sitting, no 主持人
         data.place = ""
         if not units:
             raise MeetingsError("书面审议请至少选择一个参加单位。")
@@ -396,6 +409,9 @@ def create_meeting(data: MeetingData, *, by) -> Meeting:
         starts_at=data.starts_at,
         place=data.place.strip(),
         convener_seat=data.convener_seat,
+        host_seat=data.host_seat,
+        host_name=data.host_name,
+        host_post=data.host_post,
         opinion_deadline=data.opinion_deadline if data.kind == Meeting.Kind.WRITTEN else None,
         created_by=by,
     )
@@ -417,6 +433,8 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
     units = set(units) | {i.unit for i in meeting.agenda_items.select_related("unit")}
     meeting.title, meeting.starts_at, meeting.place = data.title.strip(), data.starts_at, data.place
     meeting.convener_seat, meeting.opinion_deadline = data.convener_seat, data.opinion_deadline
+    meeting.host_seat, meeting.host_name = data.host_seat, data.host_name
+    meeting.host_post = data.host_post
     meeting.save()
     meeting.invited_units.set(units)
     _record_confirmations(meeting, data.hits, by)

@@ -242,6 +242,9 @@ def _meeting_data(form) -> services.MeetingData:
         starts_at=d["starts_at"],
         place=d["place"],
         convener_seat=d["convener_seat"],
+        host_seat=d["host_seat"],
+        host_name=d["host_name"],
+        host_post=d["host_post"],
         invited_units=list(d["invited_units"]),
         opinion_deadline=d["opinion_deadline"],
         confirmed=form.confirmed(),
@@ -271,6 +274,9 @@ def meeting_edit(request, pk):
         "starts_at": timezone.localtime(meeting.starts_at),
         "place": meeting.place,
         "convener_seat": meeting.convener_seat,
+        "host_seat": meeting.host_seat,
+        "host_name": meeting.host_name,
+        "host_post": meeting.host_post,
         "invited_units": list(meeting.invited_units.all()),
         "opinion_deadline": meeting.opinion_deadline
         and timezone.localtime(meeting.opinion_deadline),
@@ -437,7 +443,9 @@ def meeting_attendance(request, pk):
         {
             "meeting": meeting,
             "rows": list(zip(rows, forms, strict=True)),
-            "observers": meeting.attendances.filter(status=Attendance.Status.OBSERVER),
+            "observers": meeting.attendances.filter(
+                status=Attendance.Status.OBSERVER
+            ).select_related("unit"),
             "observer_form": ObserverForm(),
         },
     )
