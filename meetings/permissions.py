@@ -140,6 +140,12 @@ MINUTES_ACTIONS = {
     "return": (is_leader, (Minutes.Status.SUBMITTED,)),
     "withdraw": (is_office, (Minutes.Status.APPROVED,)),
     "issue": (is_office, (Minutes.Status.APPROVED,)),
+    # 审签稿: the PDF issuance would produce, read before approving (and by the office before
+    # submitting and issuing). Not a state change.
+    "preview": (
+        lambda user: is_office(user) or is_leader(user),
+        (*Minutes.EDITABLE, Minutes.Status.SUBMITTED, Minutes.Status.APPROVED),
+    ),
 }
 
 
@@ -154,6 +160,10 @@ def minutes_actions(user, minutes: Minutes) -> frozenset[str]:
         for action, (role, states) in MINUTES_ACTIONS.items()
         if role(user) and minutes.status in states
     )
+
+
+def can_preview_minutes(user, minutes: Minutes) -> bool:
+    return "preview" in minutes_actions(user, minutes)
 
 
 def distribution_for(user, minutes: Minutes) -> Distribution | None:

@@ -41,4 +41,6 @@ urlpatterns = [
     path("minutes/<int:pk>/issue/", views.minutes_issue, name="minutes-issue"),
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes-acknowledge"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes-pdf"),
+    path("minutes/<int:pk>/pdf/view/", views.minutes_pdf_view, name="minutes-pdf-view"),
+    path("minutes/<int:pk>/preview.pdf", views.minutes_preview, name="minutes-preview"),
 ]

@@ -5,13 +5,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
-from members.files import serve_stored_file
+from members.files import content_disposition, serve_stored_file
 from members.forms import form_errors
 from members.permissions import Role, role_required
 from members.selectors import count_of
@@ -623,20 +623,38 @@ def minutes_submit(request, pk):
 
 
 @role_required(Role.LEADER)
-@require_POST
 def minutes_approve(request, pk):
+    """审签: GET shows the confirmation page with the 审签稿 (the exact PDF issuance would
+    produce); only its POST, which carries the confirmation, approves."""
     minutes = perms.get_minutes_for_user(request.user, pk)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
+    if "approve" not in perms.minutes_actions(request.user, minutes):
+        messages.error(request, "只有待审签的纪要才能审签。")
         return redirect("meetings:minutes-detail", pk=minutes.pk)
-    try:
-        services.approve_minutes(minutes, by=request.user, comment=form.cleaned_data["comment"])
-    except services.MeetingsError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, "纪要已审签，可以印发。")
-    return redirect("meetings:minutes-detail", pk=minutes.pk)
+    form = CommentForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, "请先阅读审签稿，再确认同意印发。")
+            return redirect("meetings:minutes-approve", pk=minutes.pk)
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
+            return redirect("meetings:minutes-approve", pk=minutes.pk)
+        try:
+            services.approve_minutes(minutes, by=request.user, comment=form.cleaned_data["comment"])
+        except services.MeetingsError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "纪要已审签，可以印发。")
+        return redirect("meetings:minutes-detail", pk=minutes.pk)
+    return render(
+        request,
+        "meetings/minutes_approve_confirm.html",
+        {
+            "minutes": minutes,
+            "meeting": minutes.meeting,
+            "form": form,
+            "plan": services.planned_distribution(minutes),
+        },
+    )
 
 
 @role_required(Role.LEADER)
@@ -702,12 +720,44 @@ def minutes_acknowledge(request, pk):
 @role_required()
 @require_safe
 def minutes_pdf(request, pk):
+    """下载: the issued PDF as an attachment; each download counts for the user's unit."""
+    return _issued_pdf(request, pk, inline=False)
+
+
+@role_required()
+@require_safe
+def minutes_pdf_view(request, pk):
+    """查看: the same file, opened in the browser; counted like a download (the unit has it)."""
+    return _issued_pdf(request, pk, inline=True)
+
+
+def _issued_pdf(request, pk, *, inline):
     minutes = perms.get_issued_minutes_for_user(request.user, pk)
     return serve_stored_file(
         request,
         minutes.issued_pdf,
+        inline=inline,
         log=lambda: services.record_download(minutes, by=request.user),
     )
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+@require_safe
+def minutes_preview(request, pk):
+    """审签稿: rendered now, exactly as issuance would render it but for the number, the date and
+    the mark; opened inline. Nothing is stored: it is a reading copy, never sent."""
+    from .pdf import render_preview_pdf
+
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    if not perms.can_preview_minutes(request.user, minutes):
+        raise Http404("纪要已印发，请查看印发的 PDF。")
+    response = HttpResponse(render_preview_pdf(minutes), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(
+        f"{minutes.meeting.title}纪要（审签稿）.pdf", inline=True
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required(Role.OFFICE, Role.LEADER)

@@ -114,7 +114,7 @@ MATRIX = {
     "meetings:minutes-detail": (_minutes, INVITED, READ_ONLY),
     "meetings:minutes-edit": (_minutes, {"office": 302}, OFFICE_POST),  # issued: not editable
     "meetings:minutes-submit": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
-    "meetings:minutes-approve": (_minutes, {"leader": 405}, {"leader": 302}),
+    "meetings:minutes-approve": (_minutes, {"leader": 302}, {"leader": 302}),  # issued: back
     "meetings:minutes-return": (_minutes, {"leader": 405}, {"leader": 302}),
     "meetings:minutes-withdraw": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:minutes-issue": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
@@ -124,6 +124,13 @@ MATRIX = {
         {"liaison": 302, "liaison2": 302},
     ),
     "meetings:minutes-pdf": (_minutes, INVITED, READ_ONLY),
+    "meetings:minutes-pdf-view": (_minutes, INVITED, READ_ONLY),
+    # 审签稿 only before issuance: the world's minutes are issued, so 404 for both.
+    "meetings:minutes-preview": (
+        _minutes,
+        {"office": 404, "leader": 404},
+        {"office": 405, "leader": 405},
+    ),
     "meetings:minutes-export": (
         _no_args,
         {"office": 200, "leader": 200},
