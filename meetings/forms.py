@@ -261,6 +261,15 @@ DecisionFormSet = forms.formset_factory(
 )
 
 
+class IssueConfirmForm(ConfirmPersonalDataMixin, forms.Form):
+    """印发前确认: the check at issuance found names that match a case; the office confirms, per
+    hit, that each is someone else (e.g. an official named like an applicant)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_confirm_field()
+
+
 class CommentForm(forms.Form):
     comment = forms.CharField(
         label="意见", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=4000

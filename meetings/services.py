@@ -129,7 +129,10 @@ def _issue_fields(minutes, pdf: bytes) -> dict[str, str]:
 
 def _unique(hits) -> list:
     """One hit per kind and text (the same name in the text and in the PDF is one question)."""
-    return list({privacy.confirmation_choice(h): h for h in hits}.values())
+    first = {}
+    for h in hits:
+        first.setdefault(privacy.confirmation_choice(h), h)  # the field where it is written
+    return list(first.values())
 
 
 def _check_for_issue(minutes, pdf: bytes, confirmed=()) -> list:

@@ -24,6 +24,7 @@ from .forms import (
     AttendanceRowForm,
     CommentForm,
     DecisionFormSet,
+    IssueConfirmForm,
     MeetingForm,
     MinutesForm,
     ObserverForm,
@@ -694,9 +695,24 @@ def minutes_withdraw(request, pk):
 @role_required(Role.OFFICE)
 @require_POST
 def minutes_issue(request, pk):
+    """印发. When the last check finds names that match a case, the page lists each hit and the
+    office confirms, per hit, that it is not that person (印发前确认), then issues again."""
     minutes = perms.get_minutes_for_user(request.user, pk)
+    form = IssueConfirmForm(request.POST)
+    form.is_valid()  # nothing required: the confirmations are optional choices
     try:
-        services.issue_minutes(minutes, by=request.user)
+        services.issue_minutes(minutes, by=request.user, confirmed=form.confirmed())
+    except services.PersonalDataError as e:
+        if not e.hits:  # numbers: refused outright
+            messages.error(request, str(e))
+            return redirect("meetings:minutes-detail", pk=minutes.pk)
+        form = IssueConfirmForm()
+        form.offer_confirmations(e.hits)
+        return render(
+            request,
+            "meetings/minutes_issue_confirm.html",
+            {"minutes": minutes, "meeting": minutes.meeting, "form": form, "error": str(e)},
+        )
     except services.MeetingsError as e:
         messages.error(request, str(e))
     else:
