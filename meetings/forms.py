@@ -1,5 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from duties.models import Duty
 from members.files import ALLOWED_LABEL
@@ -14,6 +17,64 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 INVALID_DATE = "日期格式不正确，请按“2026-06-25”的格式填写。"
 INVALID_DATETIME = "时间格式不正确，请按“2026-06-25 09:30”的格式填写。"
+
+
+UNIT_GROUPS = [
+    (Unit.Kind.DEPARTMENT, "旗直部门"),
+    (Unit.Kind.MASS_ORGANISATION, "群团组织"),
+    (Unit.Kind.TOWN, "镇人民政府"),
+    (Unit.Kind.GOVERNMENT_OFFICE, "旗人民政府及办公室"),
+    (Unit.Kind.GOVERNMENT, "旗人民政府及办公室"),
+]
+
+
+class GroupedUnitsWidget(forms.SelectMultiple):
+    """Units as checkboxes in collapsed groups (旗直部门, 群团组织, 镇人民政府…), each group's
+    summary naming what is chosen in it: 29 units take a few lines until a group is opened.
+    Plain HTML <details>; static/js/unit-picker.js only keeps the summaries up to date."""
+
+    template_name = "meetings/widgets/grouped_units.html"
+    option_template_name = "django/forms/widgets/checkbox_option.html"
+    input_type = "checkbox"
+
+    def use_required_attribute(self, initial):
+        return False
+
+    def _render(self, template_name, context, renderer=None):
+        # The project's templates/ (Django's default form renderer only reads the apps' and
+        # Django's own widget templates).
+        return mark_safe(render_to_string(template_name, context))
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        groups = []
+        for group_name, options, index in context["widget"]["optgroups"]:
+            chosen = [o["label"] for o in options if o["selected"]]
+            groups.append({"name": group_name, "options": options, "chosen": chosen})
+        context["widget"]["groups"] = groups
+        context["widget"]["chosen_count"] = sum(len(g["chosen"]) for g in groups)
+        return context
+
+
+class GroupedUnitIterator(ModelChoiceIterator):
+    """The units grouped by kind, lazily, like Django's own iterator (no query at import)."""
+
+    def __iter__(self):
+        label = dict(UNIT_GROUPS)
+        grouped: dict[str, list] = {}
+        for unit in self.queryset:
+            grouped.setdefault(label.get(unit.kind, "其他"), []).append(self.choice(unit))
+        for name in [*dict.fromkeys(label.values()), "其他"]:
+            if name in grouped:
+                yield name, grouped[name]
+
+
+class GroupedUnitsField(forms.ModelMultipleChoiceField):
+    widget = GroupedUnitsWidget
+    iterator = GroupedUnitIterator
+
+    def __init__(self, queryset=None, **kwargs):
+        super().__init__(queryset if queryset is not None else Unit.objects.none(), **kwargs)
 
 
 class ConfirmPersonalDataMixin:
@@ -211,13 +272,55 @@ class OpinionForm(forms.Form):
 
 class MinutesForm(ConfirmPersonalDataMixin, forms.Form):
     summary = forms.CharField(
-        label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
+        label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 6}), max_length=20000
+    )
+    distribute = forms.ChoiceField(
+        label="分送",
+        choices=[("all", "各成员单位（全部）"), ("part", "只分送部分成员单位")],
+        initial="all",
+        required=False,  # not posted: every member unit
+        widget=forms.RadioSelect,
+    )
+    narrowed_units = GroupedUnitsField(label="分送单位", required=False)
+    narrow_reason = forms.CharField(
+        label="缩小分送范围的原因",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    copy_extra = forms.CharField(
+        label="其他抄送单位",
+        required=False,
+        max_length=200,
+        help_text="旗人民政府办公室总是抄送；系统外的单位（如 鄂尔多斯市民政局）写在这里，用顿号分隔。",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, member_units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_confirm_field()
+        if member_units is not None:
+            self.fields["narrowed_units"].queryset = member_units
+
+    def clean(self):
+        data = super().clean()
+        if data.get("distribute") == "part":
+            if not data.get("narrowed_units"):
+                self.add_error("narrowed_units", "请选择分送的单位。")
+            if not (data.get("narrow_reason") or "").strip():
+                self.add_error("narrow_reason", "只分送部分成员单位时，请写明原因。")
+        return data
+
+    def distribution(self):
+        from .services import DistributionData
+
+        data = self.cleaned_data
+        part = data.get("distribute") == "part"
+        return DistributionData(
+            narrowed_units=list(data.get("narrowed_units") or []) if part else [],
+            reason=data.get("narrow_reason", "") if part else "",
+            copy_extra=data.get("copy_extra", ""),
+        )
 
 
 class DecisionForm(forms.Form):
@@ -233,11 +336,10 @@ class DecisionForm(forms.Form):
         empty_label="（请选择）",
         error_messages={"required": "请选择牵头单位。"},
     )
-    responsible_units = forms.ModelMultipleChoiceField(
+    responsible_units = GroupedUnitsField(
         label="责任单位",
         queryset=Unit.objects.filter(active=True),
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "unit-choice"}),
     )
     deadline = forms.DateField(
         label="完成时限", widget=DATE, required=False, error_messages={"invalid": INVALID_DATE}
@@ -257,7 +359,7 @@ class BaseDecisionFormSet(forms.BaseFormSet):
 
 
 DecisionFormSet = forms.formset_factory(
-    DecisionForm, formset=BaseDecisionFormSet, extra=3, can_delete=True
+    DecisionForm, formset=BaseDecisionFormSet, extra=1, can_delete=True
 )
 
 

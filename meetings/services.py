@@ -644,6 +644,13 @@ def create_minutes(meeting, *, by) -> Minutes:
     if Minutes.objects.filter(meeting=meeting).exists():
         raise MeetingsError("这次会议已有纪要。")
     minutes = Minutes.objects.create(meeting=meeting, drafted_by=by)
+    # The draft starts from the meeting: one decision per deliberated item, in agenda order,
+    # its proposal as the text to edit and its proposing unit as the lead.
+    items = meeting.agenda_items.filter(status=AgendaItem.Status.DELIBERATED).order_by("order")
+    for order, item in enumerate(items.select_related("unit"), 1):
+        Decision.objects.create(
+            minutes=minutes, order=order, text=item.proposal.strip(), lead_unit=item.unit
+        )
     record_step(minutes, Minutes.Action.CREATED, by=by)
     return minutes
 

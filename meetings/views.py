@@ -570,8 +570,9 @@ def minutes_edit(request, pk):
         }
         for d in minutes.decisions.prefetch_related("responsible_units")
     ]
+    members = services.member_units()
     if request.method == "POST":
-        form = MinutesForm(request.POST)
+        form = MinutesForm(request.POST, member_units=members)
         formset = DecisionFormSet(request.POST, prefix="d")
         if form.is_valid() and formset.is_valid():
             decisions = [
@@ -592,6 +593,7 @@ def minutes_edit(request, pk):
                     summary=form.cleaned_data["summary"],
                     decisions=decisions,
                     confirmed=form.confirmed(),
+                    distribution=form.distribution(),
                 )
             except services.MeetingsError as e:
                 refused(form, e)  # the user's text stays in the form
@@ -601,7 +603,18 @@ def minutes_edit(request, pk):
                     return minutes_submit(request, pk)
                 return redirect("meetings:minutes-edit", pk=minutes.pk)
     else:
-        form = MinutesForm(initial={"summary": minutes.summary, "version": minutes.version})
+        narrowed = list(minutes.narrowed_units.all())
+        form = MinutesForm(
+            initial={
+                "summary": minutes.summary,
+                "version": minutes.version,
+                "distribute": "part" if narrowed else "all",
+                "narrowed_units": narrowed,
+                "narrow_reason": minutes.narrow_reason,
+                "copy_extra": minutes.copy_extra,
+            },
+            member_units=members,
+        )
         formset = DecisionFormSet(initial=initial_decisions, prefix="d")
     return render(
         request,
