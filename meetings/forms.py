@@ -29,13 +29,15 @@ UNIT_GROUPS = [
 
 
 class GroupedUnitsWidget(forms.SelectMultiple):
-    """Units as checkboxes in collapsed groups (旗直部门, 群团组织, 镇人民政府…), each group's
-    summary naming what is chosen in it: 29 units take a few lines until a group is opened.
-    Plain HTML <details>; static/js/unit-picker.js only keeps the summaries up to date."""
+    """Units as checkboxes grouped by kind (旗直部门, 群团组织, 镇人民政府…) inside one collapsed
+    <details> whose summary names what is chosen: 29 units take one line until it is opened.
+    Plain HTML; static/js/unit-picker.js only keeps the summary up to date."""
 
     template_name = "meetings/widgets/grouped_units.html"
     option_template_name = "django/forms/widgets/checkbox_option.html"
     input_type = "checkbox"
+    option_inherits_attrs = True  # each checkbox gets its own id (id_…_0_1), for its label
+    add_id_index = True
 
     def use_required_attribute(self, initial):
         return False
@@ -48,7 +50,7 @@ class GroupedUnitsWidget(forms.SelectMultiple):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         groups = []
-        for group_name, options, index in context["widget"]["optgroups"]:
+        for group_name, options, _index in context["widget"]["optgroups"]:
             chosen = [o["label"] for o in options if o["selected"]]
             groups.append({"name": group_name, "options": options, "chosen": chosen})
         context["widget"]["groups"] = groups
@@ -72,6 +74,9 @@ class GroupedUnitIterator(ModelChoiceIterator):
 class GroupedUnitsField(forms.ModelMultipleChoiceField):
     widget = GroupedUnitsWidget
     iterator = GroupedUnitIterator
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "data_label": self.label}
 
     def __init__(self, queryset=None, **kwargs):
         super().__init__(queryset if queryset is not None else Unit.objects.none(), **kwargs)
@@ -272,7 +277,7 @@ class OpinionForm(forms.Form):
 
 class MinutesForm(ConfirmPersonalDataMixin, forms.Form):
     summary = forms.CharField(
-        label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 6}), max_length=20000
+        label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
     )
     distribute = forms.ChoiceField(
         label="分送",
@@ -326,7 +331,7 @@ class MinutesForm(ConfirmPersonalDataMixin, forms.Form):
 class DecisionForm(forms.Form):
     text = forms.CharField(
         label="议定事项",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
         max_length=4000,
         error_messages={"required": "请填写议定事项。"},
     )
