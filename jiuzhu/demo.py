@@ -179,6 +179,8 @@ def build_demo_year():
             title="冬季困难群众取暖救助专题会议",
             starts_at=_local(days=14, hour=15),
             place="旗民政局三楼会议室",
+            host_name="梁之维",
+            host_post="旗民政局局长",
             invited_units=[
                 _unit(n) for n in ("旗民政局", "旗财政局", "旗应急管理局", "旗住房保障综合服务中心")
             ],

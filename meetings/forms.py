@@ -1,5 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from duties.models import Duty
 from members.files import ALLOWED_LABEL
@@ -15,6 +18,69 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 INVALID_DATE = "日期格式不正确，请按“2026-06-25”的格式填写。"
 INVALID_DATETIME = "时间格式不正确，请按“2026-06-25 09:30”的格式填写。"
+
+
+UNIT_GROUPS = [
+    (Unit.Kind.DEPARTMENT, "旗直部门"),
+    (Unit.Kind.MASS_ORGANISATION, "群团组织"),
+    (Unit.Kind.TOWN, "镇人民政府"),
+    (Unit.Kind.GOVERNMENT_OFFICE, "旗人民政府及办公室"),
+    (Unit.Kind.GOVERNMENT, "旗人民政府及办公室"),
+]
+
+
+class GroupedUnitsWidget(forms.SelectMultiple):
+    """Units as checkboxes grouped by kind (旗直部门, 群团组织, 镇人民政府…) inside one collapsed
+    <details> whose summary names what is chosen: 29 units take one line until it is opened.
+    Plain HTML; static/js/unit-picker.js only keeps the summary up to date."""
+
+    template_name = "meetings/widgets/grouped_units.html"
+    option_template_name = "django/forms/widgets/checkbox_option.html"
+    input_type = "checkbox"
+    option_inherits_attrs = True  # each checkbox gets its own id (id_…_0_1), for its label
+    add_id_index = True
+
+    def use_required_attribute(self, initial):
+        return False
+
+    def _render(self, template_name, context, renderer=None):
+        # The project's templates/ (Django's default form renderer only reads the apps' and
+        # Django's own widget templates).
+        return mark_safe(render_to_string(template_name, context))
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        groups = []
+        for group_name, options, _index in context["widget"]["optgroups"]:
+            chosen = [o["label"] for o in options if o["selected"]]
+            groups.append({"name": group_name, "options": options, "chosen": chosen})
+        context["widget"]["groups"] = groups
+        context["widget"]["chosen_count"] = sum(len(g["chosen"]) for g in groups)
+        return context
+
+
+class GroupedUnitIterator(ModelChoiceIterator):
+    """The units grouped by kind, lazily, like Django's own iterator (no query at import)."""
+
+    def __iter__(self):
+        label = dict(UNIT_GROUPS)
+        grouped: dict[str, list] = {}
+        for unit in self.queryset:
+            grouped.setdefault(label.get(unit.kind, "其他"), []).append(self.choice(unit))
+        for name in [*dict.fromkeys(label.values()), "其他"]:
+            if name in grouped:
+                yield name, grouped[name]
+
+
+class GroupedUnitsField(forms.ModelMultipleChoiceField):
+    widget = GroupedUnitsWidget
+    iterator = GroupedUnitIterator
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "data_label": self.label}
+
+    def __init__(self, queryset=None, **kwargs):
+        super().__init__(queryset if queryset is not None else Unit.objects.none(), **kwargs)
 
 
 class ConfirmPersonalDataMixin:
@@ -123,6 +189,20 @@ class MeetingForm(TokenFormMixin, ConfirmPersonalDataMixin, forms.Form):
         required=False,
         empty_label="（专题会议、书面审议由办公室召集）",
     )
+    host_seat = forms.ModelChoiceField(
+        label="主持人（全体会议）",
+        queryset=Seat.objects.filter(role__in=[Seat.Role.LEADER, Seat.Role.DEPUTY]),
+        required=False,
+        empty_label="（同召集人）",
+        help_text="会议当天在任的组长或副组长印在纪要上。",
+    )
+    host_name = forms.CharField(label="主持人姓名（专题会议）", max_length=30, required=False)
+    host_post = forms.CharField(
+        label="主持人单位及职务（专题会议）",
+        max_length=120,
+        required=False,
+        help_text="如：旗民政局副局长",
+    )
     invited_units = forms.ModelMultipleChoiceField(
         label="参会单位（专题会议、书面审议）",
         queryset=Unit.objects.filter(active=True),
@@ -154,10 +234,19 @@ class MeetingForm(TokenFormMixin, ConfirmPersonalDataMixin, forms.Form):
             if s.pk in seat_label
             else str(s)
         )
+        self.fields["host_seat"].label_from_instance = self.fields[
+            "convener_seat"
+        ].label_from_instance
         if fixed_kind:
             self.fields["kind"].disabled = True
         else:
             del self.fields["change_reason"]  # a new meeting has no notice to change
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Meeting.Kind.SPECIAL and not (data.get("host_name") or "").strip():
+            self.add_error("host_name", "专题会议请填写主持人（由办公室指定）。")
+        return data
 
 
 class AttendanceRowForm(forms.Form):
@@ -173,8 +262,14 @@ class ObserverForm(forms.Form):
     name = forms.CharField(
         label="列席人员姓名", max_length=30, error_messages={"required": "请填写姓名。"}
     )
+    unit = forms.ModelChoiceField(
+        label="单位",
+        queryset=Unit.objects.filter(active=True),
+        required=False,
+        empty_label="（非成员单位：写在职务里）",
+    )
     post = forms.CharField(
-        label="单位及职务", max_length=120, error_messages={"required": "请填写职务。"}
+        label="职务", max_length=120, error_messages={"required": "请填写职务。"}
     )
 
 
@@ -192,19 +287,61 @@ class OpinionForm(TokenFormMixin, forms.Form):
 
 class MinutesForm(TokenFormMixin, ConfirmPersonalDataMixin, forms.Form):
     summary = forms.CharField(
-        label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
+        label="会议概况", required=False, widget=forms.Textarea(attrs={"rows": 4}), max_length=20000
+    )
+    distribute = forms.ChoiceField(
+        label="分送",
+        choices=[("all", "各成员单位（全部）"), ("part", "只分送部分成员单位")],
+        initial="all",
+        required=False,  # not posted: every member unit
+        widget=forms.RadioSelect,
+    )
+    narrowed_units = GroupedUnitsField(label="分送单位", required=False)
+    narrow_reason = forms.CharField(
+        label="缩小分送范围的原因",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    copy_extra = forms.CharField(
+        label="其他抄送单位",
+        required=False,
+        max_length=200,
+        help_text="旗人民政府办公室总是抄送；系统外的单位（如 鄂尔多斯市民政局）写在这里，用顿号分隔。",
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, member_units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_confirm_field()
+        if member_units is not None:
+            self.fields["narrowed_units"].queryset = member_units
+
+    def clean(self):
+        data = super().clean()
+        if data.get("distribute") == "part":
+            if not data.get("narrowed_units"):
+                self.add_error("narrowed_units", "请选择分送的单位。")
+            if not (data.get("narrow_reason") or "").strip():
+                self.add_error("narrow_reason", "只分送部分成员单位时，请写明原因。")
+        return data
+
+    def distribution(self):
+        from .services import DistributionData
+
+        data = self.cleaned_data
+        part = data.get("distribute") == "part"
+        return DistributionData(
+            narrowed_units=list(data.get("narrowed_units") or []) if part else [],
+            reason=data.get("narrow_reason", "") if part else "",
+            copy_extra=data.get("copy_extra", ""),
+        )
 
 
 class DecisionForm(forms.Form):
     text = forms.CharField(
         label="议定事项",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 2}),
         max_length=4000,
         error_messages={"required": "请填写议定事项。"},
     )
@@ -214,11 +351,10 @@ class DecisionForm(forms.Form):
         empty_label="（请选择）",
         error_messages={"required": "请选择牵头单位。"},
     )
-    responsible_units = forms.ModelMultipleChoiceField(
+    responsible_units = GroupedUnitsField(
         label="责任单位",
         queryset=Unit.objects.filter(active=True),
         required=False,
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "unit-choice"}),
     )
     deadline = forms.DateField(
         label="完成时限", widget=DATE, required=False, error_messages={"invalid": INVALID_DATE}
@@ -238,8 +374,17 @@ class BaseDecisionFormSet(forms.BaseFormSet):
 
 
 DecisionFormSet = forms.formset_factory(
-    DecisionForm, formset=BaseDecisionFormSet, extra=3, can_delete=True
+    DecisionForm, formset=BaseDecisionFormSet, extra=1, can_delete=True
 )
+
+
+class IssueConfirmForm(ConfirmPersonalDataMixin, forms.Form):
+    """印发前确认: the check at issuance found names that match a case; the office confirms, per
+    hit, that each is someone else (e.g. an official named like an applicant)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_confirm_field()
 
 
 class CommentForm(forms.Form):

@@ -48,6 +48,19 @@ class Meeting(models.Model):
         help_text="全体会议由组长或副组长召集",
     )
     invited_units = models.ManyToManyField(Unit, verbose_name="参会单位", related_name="meetings")
+    # 主持人: for a plenary the 组长 or 副组长 seat (its holder on the meeting day is printed);
+    # for a special meeting whoever the office names, as name and post.
+    host_seat = models.ForeignKey(
+        Seat,
+        verbose_name="主持人席位",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_meetings",
+        help_text="全体会议由组长或副组长主持",
+    )
+    host_name = models.CharField("主持人姓名", max_length=30, blank=True)
+    host_post = models.CharField("主持人职务", max_length=120, blank=True)
     opinion_deadline = models.DateTimeField("书面意见截止时间", null=True, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
@@ -88,6 +101,18 @@ class Meeting(models.Model):
             role = seat.get_role_display()
             return f"{role} {tenure.person.name}" if tenure else role
         return OFFICE_NAME
+
+    @property
+    def host_label(self) -> str:
+        """主持人 as printed: post and name (副旗长李贵), the seat's holder on the meeting day."""
+        if self.host_seat_id:
+            tenure = self.host_seat.tenure_on(timezone.localtime(self.starts_at).date())
+            if tenure is None:
+                return ""
+            return f"{tenure.post or self.host_seat.post}{tenure.person.name}"
+        if self.host_name:
+            return f"{self.host_post}{self.host_name}"
+        return ""
 
 
 class AgendaItem(models.Model):
@@ -372,11 +397,24 @@ class Minutes(models.Model):
         related_name="+",
     )
     issued_at = models.DateTimeField("印发时间", null=True, blank=True)
+    # 分送: every active member unit unless the office narrowed it, with a recorded reason;
+    # 抄送: 旗人民政府办公室 always, plus recipients outside the system as text (市民政局…).
+    narrowed_units = models.ManyToManyField(
+        Unit,
+        verbose_name="分送单位（缩小范围时）",
+        blank=True,
+        related_name="+",
+        help_text="空：分送各成员单位",
+    )
+    narrow_reason = models.TextField("缩小分送范围的原因", blank=True)
+    copy_extra = models.CharField(
+        "其他抄送单位", max_length=200, blank=True, help_text="系统外的单位，用顿号分隔"
+    )
     pdf = models.FileField("PDF", upload_to="minutes/", blank=True, max_length=200)
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
     steps = GenericRelation("members.Step", verbose_name="办理记录")
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[narrowed_units])
 
     class Meta:
         verbose_name = "会议纪要"

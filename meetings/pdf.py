@@ -38,7 +38,8 @@ TEMPLATE = "meetings/pdf/minutes.html"
 MARK = "伊金霍洛旗社会救助联席会议纪要"
 OFFICE = OFFICE_NAME
 # The Distribution rows do not exist yet when the PDF is rendered (it is rendered once, at
-# issuance, before they are created), so the 版记 states the distribution the service creates.
+# issuance, before they are created), so the 版记 states the distribution the service will
+# create (planned_banji); these are its lines when nothing was narrowed or added.
 DISTRIBUTE_LINE = "分送：各成员单位。"
 COPY_LINE = "抄送：旗人民政府办公室。"
 # PDF/A-2u: PDF/A-2 (ISO 19005-2) because it forbids embedded files that are not themselves
@@ -168,8 +169,18 @@ def _text_boxes(box):
                 yield from _text_boxes(child)
 
 
+def _is_label(box) -> bool:
+    """出席：/请假：/列席： keep their set width: the names' hanging indent aligns with the first
+    character after the colon, on the first line as on the wrapped ones."""
+    element = getattr(box, "element", None)
+    return element is not None and "label" in (element.get("class") or "").split()
+
+
 def _spread(box, spacing, x_advance):
     """Add `spacing` after every character of the line, moving the boxes that follow."""
+    if isinstance(box, boxes.TextBox) and _is_label(box):
+        box.position_x += x_advance
+        return x_advance
     if isinstance(box, boxes.TextBox):
         box.position_x += x_advance
         extra = spacing * len(box.text)
@@ -199,7 +210,7 @@ def justify_line(context, line, extra_width):
     rule. Lines broken early by 避头尾 rules or a run of digits then still end on the 版心 edge.
     """
     texts = list(_text_boxes(line))
-    count = sum(len(box.text) for box in texts)
+    count = sum(len(box.text) for box in texts if not _is_label(box))
     if count < 2 or not any(CJK.search(box.text) for box in texts):
         return _justify_spaces(context, line, extra_width)
     # n characters have n − 1 gaps: the spacing after the last one falls outside the line,
@@ -242,23 +253,104 @@ def body_paragraph(text: str, *, number: str = "", keep_with_next: bool = False)
     return {"face": face, "head": head, "text": rest, "keep": keep_with_next}
 
 
-def _attendee(a: Attendance) -> str:
+def with_unit(unit, post: str) -> str:
+    """单位 + 职务 as printed: 旗财政局副局长. A post already written with its unit stays as is."""
+    post = (post or "").strip()
+    if unit is None or post.startswith((unit.name, unit.short_name)):
+        return post
+    return f"{unit.name}{post}"
+
+
+def _attendee(a: Attendance) -> list[dict]:
+    """One person of an attendance list as pieces: names are kept whole on a line (nowrap
+    spans in the template), the posts between them may wrap like any text.
+
+    委托: the absent holder, then the stand-in with post (单位 + 职务): 韩浩亮（委托旗财政局副局长
+    张三代）. 列席: name and post: 赵六（旗民政局科长）.
+    """
     if a.status == Attendance.Status.DELEGATE:
-        return f"{a.name}（委托{a.delegate_post}{a.delegate_name}代）"
-    return a.name
+        return [
+            {"name": a.name},
+            {"text": f"（委托{with_unit(a.unit, a.delegate_post)}"},
+            {"name": a.delegate_name},
+            {"text": "代）"},
+        ]
+    if a.status == Attendance.Status.OBSERVER:
+        post = with_unit(a.unit, a.post)
+        return [{"name": a.name}, *([{"text": f"（{post}）"}] if post else [])]
+    return [{"name": a.name}]
 
 
-def minutes_context(minutes: Minutes, *, number_label: str, issued_on: datetime.date) -> dict:
-    """Everything the template shows, already in the words and formats it prints."""
+def attendance_groups(meeting) -> list[tuple[str, list[dict]]]:
+    """出席 / 请假 / 列席 (GB/T 9704 10.3), each a list of pieces with "、" between persons.
+
+    The separator is put into the last piece of each person, so that "、" never starts a line
+    and a name's nowrap span carries it: a name that does not fit moves whole to the next line.
+    """
+    groups: dict[str, list[list[dict]]] = {"出席": [], "请假": [], "列席": []}
+    label = {
+        Attendance.Status.PRESENT: "出席",
+        Attendance.Status.DELEGATE: "出席",
+        Attendance.Status.LEAVE: "请假",
+        Attendance.Status.OBSERVER: "列席",
+    }
+    for a in meeting.attendances.select_related("unit"):
+        groups[label[a.status]].append(_attendee(a))
+    result = []
+    for key, people in groups.items():
+        if not people:
+            continue
+        pieces = []
+        for n, person in enumerate(people):
+            person = [dict(piece) for piece in person]
+            if n < len(people) - 1:
+                last = person[-1]
+                last["sep"] = "、"
+            pieces += person
+        result.append((key, pieces))
+    return result
+
+
+def planned_banji(minutes: Minutes) -> tuple[str, str]:
+    """The 分送 and 抄送 lines, stated from the distribution the issuing service will record
+    (meetings.services.planned_distribution): "各成员单位" when it is every member unit,
+    otherwise the units' names; 抄送 the 旗人民政府办公室 and any recipients outside the system.
+    Names are separated by "，" (GB/T 9704 7.4.2: 抄送机关间用逗号隔开), the last ends in "。"."""
+    from .services import planned_distribution
+
+    plan = planned_distribution(minutes)
+    main = "各成员单位" if plan.all_members else "，".join(u.name for u in plan.main)
+    lines = [f"分送：{main}。"]
+    copies = [u.name for u in plan.copy_units] + plan.copy_extra
+    return lines[0], (f"抄送：{'，'.join(copies)}。" if copies else "")
+
+
+DRAFT_NUMBER = "〔{year}〕第□期"
+DRAFT_MARK = "审签稿"
+
+
+def minutes_context(
+    minutes: Minutes, *, number_label: str, issued_on: datetime.date, draft: bool = False
+) -> dict:
+    """Everything the template shows, already in the words and formats it prints.
+
+    `draft`: the 审签稿 the leader reads before approving: the same document, with the number
+    left open and the mark 审签稿 in the top margin, outside the 版心.
+    """
     meeting = minutes.meeting
     starts = timezone.localtime(meeting.starts_at)
     facts = [
         ("时间", f"{cn_date(starts.date())}{starts.hour}时{starts.minute:02d}分"),
         ("地点", meeting.place),
-        ("召集人", SPACE_IN_CJK.sub("", meeting.convener_label)),
-        ("会议类型", meeting.get_kind_display()),
     ]
+    if meeting.kind == meeting.Kind.PLENARY:
+        facts.append(("召集人", SPACE_IN_CJK.sub("", meeting.convener_label)))
+    facts.append(("会议类型", meeting.get_kind_display()))
     body = [body_paragraph(f"{label}：{value}") for label, value in facts if value]
+    host = host_pieces(meeting)
+    if host:  # after 时间 and 地点
+        at = sum(1 for _, value in facts[:2] if value)
+        body.insert(at, {"face": "", "head": "", "text": host[0], "name": host[1], "keep": False})
     body += [body_paragraph(p) for p in _paragraphs(minutes.summary)]
     decisions = list(
         minutes.decisions.select_related("lead_unit").prefetch_related("responsible_units")
@@ -268,7 +360,7 @@ def minutes_context(minutes: Minutes, *, number_label: str, issued_on: datetime.
     for n, d in enumerate(decisions, start=1):
         paragraphs = _paragraphs(d.text) or [""]
         number = f"{cn_ordinal(n)}、"
-        body.append(body_paragraph(paragraphs[0], number=number))
+        body.append(body_paragraph(paragraphs[0], number=number) | {"lead": True})
         body += [body_paragraph(p) for p in paragraphs[1:]]
         units = [f"牵头单位：{d.lead_unit.name}"]
         if responsible := "、".join(u.name for u in d.responsible_units.all()):
@@ -277,16 +369,7 @@ def minutes_context(minutes: Minutes, *, number_label: str, issued_on: datetime.
             units.append(f"完成时限：{cn_date(d.deadline)}")
         body.append(body_paragraph("；".join(units) + "。"))
 
-    groups: dict[str, list[str]] = {"出席": [], "请假": [], "列席": []}
-    label = {
-        Attendance.Status.PRESENT: "出席",
-        Attendance.Status.DELEGATE: "出席",
-        Attendance.Status.LEAVE: "请假",
-        Attendance.Status.OBSERVER: "列席",
-    }
-    for a in meeting.attendances.all():
-        groups[label[a.status]].append(_attendee(a))
-    attendance = [(k, "、".join(names)) for k, names in groups.items() if names]
+    distribute_line, copy_line = planned_banji(minutes)
     return {
         "mark": MARK,
         "office": OFFICE,
@@ -295,10 +378,23 @@ def minutes_context(minutes: Minutes, *, number_label: str, issued_on: datetime.
         "issued_iso": issued_on.isoformat(),
         "title": meeting.title,
         "body": body,
-        "attendance": attendance,
-        "distribute_line": DISTRIBUTE_LINE,
-        "copy_line": COPY_LINE,
+        "attendance": attendance_groups(meeting),
+        "distribute_line": distribute_line,
+        "copy_line": copy_line,
+        "draft_mark": DRAFT_MARK if draft else "",
     }
+
+
+def host_pieces(meeting) -> tuple[str, str] | None:
+    """主持人：副旗长 + 李贵: the label and post, and the name kept whole on its line."""
+    if meeting.host_seat_id:
+        tenure = meeting.host_seat.tenure_on(timezone.localtime(meeting.starts_at).date())
+        if tenure is None:
+            return None
+        return f"主持人：{tenure.post or meeting.host_seat.post}", tenure.person.name
+    if meeting.host_name:
+        return f"主持人：{meeting.host_post}", meeting.host_name
+    return None
 
 
 def render_pdf(html: str, *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
@@ -313,4 +409,14 @@ def render_pdf(html: str, *, fetcher: StaticOnlyFetcher | None = None) -> bytes:
 def render_minutes_pdf(minutes: Minutes, *, number_label: str, issued_on: datetime.date) -> bytes:
     """The 纪要 as PDF bytes (GB/T 9704-2012 纪要格式, PDF/A-2u)."""
     context = minutes_context(minutes, number_label=number_label, issued_on=issued_on)
+    return render_pdf(render_to_string(TEMPLATE, context))
+
+
+def render_preview_pdf(minutes: Minutes, *, on: datetime.date | None = None) -> bytes:
+    """审签稿: exactly what issue_minutes() would render today, but for the number (〔2026〕第□期)
+    and the mark 审签稿 in the top margin. Same template, same context, same renderer."""
+    on = on or timezone.localdate()
+    context = minutes_context(
+        minutes, number_label=DRAFT_NUMBER.format(year=on.year), issued_on=on, draft=True
+    )
     return render_pdf(render_to_string(TEMPLATE, context))

@@ -248,6 +248,12 @@ MINUTES_ACTIONS = {
     "return": Rule(leader, (Minutes.Status.SUBMITTED,)),
     "withdraw": Rule(office, (Minutes.Status.APPROVED,)),
     "issue": Rule(office, (Minutes.Status.APPROVED,)),
+    # 审签稿: the PDF issuance would produce, read before approving (and by the office before
+    # submitting and issuing). Not a state change.
+    "preview": Rule(
+        lambda user, minutes=None: is_office(user) or is_leader(user),
+        (*Minutes.EDITABLE, Minutes.Status.SUBMITTED, Minutes.Status.APPROVED),
+    ),
 }
 
 
@@ -258,6 +264,10 @@ def minutes_state_allows(action: str, minutes: Minutes) -> bool:
 def minutes_actions(user, minutes: Minutes) -> frozenset[str]:
     """The actions `user` may take on `minutes` now: what the minutes page offers."""
     return allowed_actions(MINUTES_ACTIONS, user, minutes)
+
+
+def can_preview_minutes(user, minutes: Minutes) -> bool:
+    return "preview" in minutes_actions(user, minutes)
 
 
 def distribution_for(user, minutes: Minutes) -> Distribution | None:

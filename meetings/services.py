@@ -7,6 +7,7 @@ state, and raises MeetingsError (a Chinese message) without changing anything wh
 import datetime
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
@@ -112,22 +113,57 @@ def _confirmed_for_minutes(minutes) -> set[str]:
     }
 
 
-def _check_for_issue(minutes, pdf: bytes):
-    """The last check, over the final text and over the text of the PDF that would be issued."""
-    confirmed = _confirmed_for_minutes(minutes)
-    fields = {
-        "会议名称": minutes.meeting.title,
-        "会议地点": minutes.meeting.place,
+def _issue_fields(minutes, pdf: bytes) -> dict[str, str]:
+    meeting = minutes.meeting
+    people = [
+        f"{a.name} {a.post} {a.delegate_name} {a.delegate_post}" for a in meeting.attendances.all()
+    ]
+    return {
+        "会议名称": meeting.title,
+        "会议地点": meeting.place,
+        "主持人": f"{meeting.host_name} {meeting.host_post}",
+        "出席、列席名单": "\n".join(people),
         "纪要": minutes_text(minutes),
+        "抄送": minutes.copy_extra,
         "纪要 PDF": pdf_text(pdf),
     }
-    refused = privacy.unconfirmed(privacy.find(fields), confirmed)
-    if refused:
-        h = refused[0]
-        raise MeetingsError(
+
+
+def _unique(hits) -> list:
+    """One hit per kind and text (the same name in the text and in the PDF is one question)."""
+    first = {}
+    for h in hits:
+        first.setdefault(privacy.confirmation_choice(h), h)  # the field where it is written
+    return list(first.values())
+
+
+def _check_for_issue(minutes, pdf: bytes, confirmed=()) -> list:
+    """The last check, over the final text, the attendance and the text of the PDF that would be
+    issued. Numbers are refused outright. A name or address that matches a case (an official
+    named like an applicant: 出席 张平, applicant 张平) is refused unless the office confirms, per
+    hit, that it is not that person — on the minutes, their meeting or items when they were
+    saved, or now, at issuance (印发前确认, `confirmed`). Returns the hits confirmed now, for the
+    caller to record with who and when."""
+    found = privacy.find(_issue_fields(minutes, pdf))
+    already = _confirmed_for_minutes(minutes)
+    offered = set(confirmed or ()) - already
+    refused = privacy.unconfirmed(found, already | offered)
+    numbers = [h for h in refused if h.is_number]
+    if numbers:
+        h = numbers[0]
+        raise PersonalDataError(
             f"纪要不能印发：{h.field}中含有{h.kind}（{h.text[:3]}…）。纪要要分送各成员单位，"
             "请撤回审签、在草稿中删除后重新提交。"
         )
+    if refused:
+        hits = _unique(refused)
+        names = "、".join(f"「{h.text}」（{h.kind}，见{h.field}）" for h in hits)
+        raise PersonalDataError(
+            f"纪要不能印发：{names}与急难救助个案的当事人信息相同。如确认不是该个案当事人，"
+            "请逐项确认后再印发；否则请撤回审签修改。",
+            hits,
+        )
+    return _unique(h for h in found if privacy.confirmation_choice(h) in offered)
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -322,6 +358,9 @@ class MeetingData:
     convener_seat: Seat | None = None
     invited_units: list | None = None
     opinion_deadline: datetime.datetime | None = None
+    host_seat: Seat | None = None  # 主持人 of a plenary: the 组长 or 副组长 seat
+    host_name: str = ""  # 主持人 of a special meeting, named by the office
+    host_post: str = ""
     confirmed: list = field(default_factory=list)  # confirmations offered by the office
     hits: list = field(default_factory=list)
     change_reason: str = ""  # 变更原因: required when a notified meeting's time or place changes
@@ -334,21 +373,31 @@ def _validated_meeting(data: MeetingData) -> tuple[MeetingData, list[Unit]]:
     if data.starts_at is None:
         raise MeetingsError("请填写会议时间。")
     units = list(data.invited_units or [])
+    data.host_name = (data.host_name or "").strip()
+    data.host_post = (data.host_post or "").strip()
+    _check_numbers({"主持人": f"{data.host_name} {data.host_post}"})
     if data.kind == Meeting.Kind.PLENARY:
         seat = data.convener_seat
         if seat is None or seat.role not in (Seat.Role.LEADER, Seat.Role.DEPUTY):
             raise MeetingsError("全体会议须由组长或副组长召集，请选择召集人。")
+        # 主持人: the 组长 or 副组长 seat; its holder on the day is printed. The convener's
+        # seat unless the office names the other one.
+        data.host_seat = data.host_seat or seat
+        if data.host_seat.role not in (Seat.Role.LEADER, Seat.Role.DEPUTY):
+            raise MeetingsError("全体会议由组长或副组长主持，请选择主持人。")
+        data.host_name = data.host_post = ""
         units = list(Unit.objects.filter(active=True))  # 全体会议: every member unit
         if not (data.place or "").strip():
             raise MeetingsError("请填写会议地点。")
     elif data.kind == Meeting.Kind.SPECIAL:
-        data.convener_seat = None  # 专题会议由办公室召集
+        data.convener_seat = data.host_seat = None  # 专题会议由办公室召集, 主持人由办公室指定
         if not units:
             raise MeetingsError("专题会议请至少选择一个参会单位。")
         if not (data.place or "").strip():
             raise MeetingsError("请填写会议地点。")
     elif data.kind == Meeting.Kind.WRITTEN:
-        data.convener_seat = None
+        data.convener_seat = data.host_seat = None
+        data.host_name = data.host_post = ""  # no sitting, no 主持人
         data.place = ""
         if not units:
             raise MeetingsError("书面审议请至少选择一个参加单位。")
@@ -370,6 +419,9 @@ def create_meeting(data: MeetingData, *, by) -> Meeting:
         starts_at=data.starts_at,
         place=data.place.strip(),
         convener_seat=data.convener_seat,
+        host_seat=data.host_seat,
+        host_name=data.host_name,
+        host_post=data.host_post,
         opinion_deadline=data.opinion_deadline if data.kind == Meeting.Kind.WRITTEN else None,
         created_by=by,
     )
@@ -398,6 +450,8 @@ def update_meeting(meeting, data: MeetingData, *, by) -> Meeting:
     units = set(units) | {i.unit for i in meeting.agenda_items.select_related("unit")}
     meeting.title, meeting.starts_at, meeting.place = data.title.strip(), data.starts_at, data.place
     meeting.convener_seat, meeting.opinion_deadline = data.convener_seat, data.opinion_deadline
+    meeting.host_seat, meeting.host_name = data.host_seat, data.host_name
+    meeting.host_post = data.host_post
     meeting.save()
     meeting.invited_units.set(units)
     _record_confirmations(meeting, data.hits, by)
@@ -630,6 +684,13 @@ def create_minutes(meeting, *, by) -> Minutes:
         raise MeetingsError("只有办公室可以起草纪要。")
     _refuse_unless("draft-minutes", meeting)
     minutes = Minutes.objects.create(meeting=meeting, drafted_by=by)
+    # The draft starts from the meeting: one decision per deliberated item, in agenda order,
+    # its proposal as the text to edit and its proposing unit as the lead.
+    items = meeting.agenda_items.filter(status=AgendaItem.Status.DELIBERATED).order_by("order")
+    for order, item in enumerate(items.select_related("unit"), 1):
+        Decision.objects.create(
+            minutes=minutes, order=order, text=item.proposal.strip(), lead_unit=item.unit
+        )
     record_step(minutes, Minutes.Action.CREATED, by=by)
     return minutes
 
@@ -642,11 +703,46 @@ class DecisionData:
     deadline: datetime.date | None = None
 
 
+@dataclass
+class DistributionData:
+    """The office's choice of 分送 and 抄送 for the minutes (see planned_distribution)."""
+
+    narrowed_units: list = field(default_factory=list)  # empty: every member unit
+    reason: str = ""  # required when narrowed
+    copy_extra: str = ""  # 抄送 outside the system, e.g. 市民政局
+
+
+def _validated_distribution(data: DistributionData) -> tuple[list, str, str]:
+    members = {u.pk: u for u in member_units()}
+    chosen = {u.pk for u in data.narrowed_units}
+    if chosen - set(members):
+        raise MeetingsError("分送单位只能从成员单位中选择。")
+    reason = (data.reason or "").strip()
+    copy_extra = "、".join(copy_extra_names(data.copy_extra))
+    if len(copy_extra) > 200:
+        raise MeetingsError("其他抄送单位太长（不超过200字）。")
+    if COPY_UNIT_NAME in copy_extra_names(copy_extra):
+        raise MeetingsError(f"{COPY_UNIT_NAME}总是抄送，不必再填。")
+    if not chosen or chosen == set(members):
+        return [], "", copy_extra  # every member unit: nothing narrowed
+    if not reason:
+        raise MeetingsError("只分送部分成员单位时，请写明缩小分送范围的原因。")
+    return [members[pk] for pk in members if pk in chosen], reason, copy_extra
+
+
 @transaction.atomic
 def save_minutes(
-    minutes, *, by, version, summary, decisions: list[DecisionData], confirmed=()
+    minutes,
+    *,
+    by,
+    version,
+    summary,
+    decisions: list[DecisionData],
+    confirmed=(),
+    distribution: DistributionData | None = None,
 ) -> Minutes:
-    """Save the draft. A save based on an older version is refused: nobody's work is lost."""
+    """Save the draft. A save based on an older version is refused: nobody's work is lost.
+    `distribution` None leaves the 分送/抄送 as they were."""
     minutes = lock(minutes)
     if not perms.can_draft_minutes(by):
         raise MeetingsError("只有办公室可以修改纪要。")
@@ -658,12 +754,20 @@ def save_minutes(
             raise MeetingsError("议定事项的内容不能为空。")
         if d.lead_unit is None:
             raise MeetingsError("每个议定事项都要有牵头单位。")
+    if distribution is not None:
+        narrowed, reason, copy_extra = _validated_distribution(distribution)
     fields = {"会议概况": summary}
     fields.update({f"议定事项{n}": d.text for n, d in enumerate(decisions, 1)})
+    if distribution is not None:
+        fields["抄送"] = copy_extra
     hits = _check_fields(fields, confirmed)
     minutes.summary = summary
     minutes.version += 1
-    minutes.save(update_fields=["summary", "version"])
+    if distribution is not None:
+        minutes.narrow_reason, minutes.copy_extra = reason, copy_extra
+    minutes.save(update_fields=["summary", "version", "narrow_reason", "copy_extra"])
+    if distribution is not None:
+        minutes.narrowed_units.set(narrowed)
     minutes.decisions.all().delete()
     for order, d in enumerate(decisions, 1):
         decision = Decision.objects.create(
@@ -748,8 +852,10 @@ def withdraw_approval(minutes, *, by, reason) -> Minutes:
 
 
 @transaction.atomic
-def issue_minutes(minutes, *, by) -> Minutes:
-    """印发: number, render the PDF once and keep it with its hash, distribute, create tasks."""
+def issue_minutes(minutes, *, by, confirmed=()) -> Minutes:
+    """印发: number, render the PDF once and keep it with its hash, distribute, create tasks.
+
+    `confirmed`: the office's 印发前确认 of names that match a case (see _check_for_issue)."""
     from .pdf import render_minutes_pdf
 
     minutes = lock(minutes)
@@ -762,7 +868,8 @@ def issue_minutes(minutes, *, by) -> Minutes:
     minutes.year = issued_on.year
     minutes.number = next_number(f"minutes-{minutes.year}")
     pdf = render_minutes_pdf(minutes, number_label=minutes.number_label, issued_on=issued_on)
-    _check_for_issue(minutes, pdf)
+    _record_confirmations(minutes, _check_for_issue(minutes, pdf, confirmed), by)
+    # Steps on the final bytes (e.g. a signature) go here, before the hash is taken.
     minutes.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     name = f"{minutes.year}-{minutes.number}-{minutes.pdf_sha256[:12]}.pdf"
     minutes.pdf.save(name, ContentFile(pdf), save=False)
@@ -772,7 +879,7 @@ def issue_minutes(minutes, *, by) -> Minutes:
         minutes.save()
         _distribute(minutes, now)
         _create_tasks(minutes, by)
-        record_step(minutes, Minutes.Action.ISSUED, by=by, comment=minutes.number_label)
+        record_step(minutes, Minutes.Action.ISSUED, by=by, comment=_issue_comment(minutes))
     except Exception:
         minutes.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
         raise
@@ -780,20 +887,66 @@ def issue_minutes(minutes, *, by) -> Minutes:
     return minutes
 
 
+def member_units():
+    """The member units that receive 分送: every active unit but the 旗人民政府 (the group's
+    leaders sit for it) and the 旗人民政府办公室, which receives the 抄送."""
+    return (
+        Unit.objects.filter(active=True)
+        .exclude(kind__in=[Unit.Kind.GOVERNMENT, Unit.Kind.GOVERNMENT_OFFICE])
+        .exclude(name=COPY_UNIT_NAME)
+    )
+
+
+@dataclass
+class DistributionPlan:
+    main: list  # 分送 units, in roster order
+    all_members: bool  # every member unit: the 版记 says 各成员单位
+    copy_units: list  # 抄送 units in the system (旗人民政府办公室)
+    copy_extra: list[str]  # 抄送 outside the system, as text
+    reason: str  # why 分送 was narrowed ("" when it was not)
+
+
+SPLIT_NAMES = re.compile(r"[、，,；;\s]+")
+
+
+def copy_extra_names(text: str) -> list[str]:
+    return [name for name in SPLIT_NAMES.split(text or "") if name]
+
+
+def planned_distribution(minutes: Minutes) -> DistributionPlan:
+    """What issuance sends, whatever the meeting's kind (伊政发〔2024〕58号 三(一): 会议议定事项
+    印发各成员单位，同时抄送旗人民政府办公室): every active member unit, unless the office
+    narrowed the 分送 with a recorded reason. The 版记 prints exactly this (meetings/pdf.py)."""
+    members = list(member_units())
+    narrowed = {u.pk for u in minutes.narrowed_units.all()} if minutes.pk else set()
+    main = [u for u in members if u.pk in narrowed] if narrowed else members
+    all_members = len(main) == len(members)
+    return DistributionPlan(
+        main=main,
+        all_members=all_members,
+        copy_units=list(Unit.objects.filter(name=COPY_UNIT_NAME, active=True)),
+        copy_extra=copy_extra_names(minutes.copy_extra),
+        reason="" if all_members else minutes.narrow_reason,
+    )
+
+
+def _issue_comment(minutes: Minutes) -> str:
+    plan = planned_distribution(minutes)
+    if plan.all_members:
+        return minutes.number_label
+    return f"{minutes.number_label}；分送{len(plan.main)}个单位，原因：{plan.reason}"
+
+
 def _distribute(minutes: Minutes, now):
-    meeting = minutes.meeting
-    units = meeting.invited_units.exclude(kind=Unit.Kind.GOVERNMENT).exclude(name=COPY_UNIT_NAME)
+    plan = planned_distribution(minutes)
     rows = [
         Distribution(minutes=minutes, unit=unit, kind=Distribution.Kind.MAIN, delivered_at=now)
-        for unit in units
+        for unit in plan.main
     ]
-    copy_unit = Unit.objects.filter(name=COPY_UNIT_NAME).first()
-    if copy_unit is not None:
-        rows.append(
-            Distribution(
-                minutes=minutes, unit=copy_unit, kind=Distribution.Kind.COPY, delivered_at=now
-            )
-        )
+    rows += [
+        Distribution(minutes=minutes, unit=unit, kind=Distribution.Kind.COPY, delivered_at=now)
+        for unit in plan.copy_units
+    ]
     for row in rows:
         row.save()  # one by one: django-simple-history records each
 

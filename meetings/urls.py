@@ -43,4 +43,6 @@ urlpatterns = [
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes-acknowledge"),
     path("minutes/<int:pk>/chase/", views.minutes_chase, name="minutes-chase"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes-pdf"),
+    path("minutes/<int:pk>/pdf/view/", views.minutes_pdf_view, name="minutes-pdf-view"),
+    path("minutes/<int:pk>/preview.pdf", views.minutes_preview, name="minutes-preview"),
 ]

@@ -5,14 +5,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from members import notifications
-from members.files import serve_stored_file
+from members.files import content_disposition, serve_stored_file
 from members.forms import form_errors
 from members.idempotency import once
 from members.permissions import Role, role_required
@@ -26,6 +26,7 @@ from .forms import (
     AttendanceRowForm,
     CommentForm,
     DecisionFormSet,
+    IssueConfirmForm,
     MeetingForm,
     MinutesForm,
     ObserverForm,
@@ -242,6 +243,9 @@ def _meeting_data(form) -> services.MeetingData:
         starts_at=d["starts_at"],
         place=d["place"],
         convener_seat=d["convener_seat"],
+        host_seat=d["host_seat"],
+        host_name=d["host_name"],
+        host_post=d["host_post"],
         invited_units=list(d["invited_units"]),
         opinion_deadline=d["opinion_deadline"],
         confirmed=form.confirmed(),
@@ -274,6 +278,9 @@ def meeting_edit(request, pk):
         "starts_at": timezone.localtime(meeting.starts_at),
         "place": meeting.place,
         "convener_seat": meeting.convener_seat,
+        "host_seat": meeting.host_seat,
+        "host_name": meeting.host_name,
+        "host_post": meeting.host_post,
         "invited_units": list(meeting.invited_units.all()),
         "opinion_deadline": meeting.opinion_deadline
         and timezone.localtime(meeting.opinion_deadline),
@@ -478,7 +485,9 @@ def meeting_attendance(request, pk):
         {
             "meeting": meeting,
             "rows": list(zip(rows, forms, strict=True)),
-            "observers": meeting.attendances.filter(status=Attendance.Status.OBSERVER),
+            "observers": meeting.attendances.filter(
+                status=Attendance.Status.OBSERVER
+            ).select_related("unit"),
             "observer_form": ObserverForm(),
         },
     )
@@ -606,8 +615,9 @@ def minutes_edit(request, pk):
         }
         for d in minutes.decisions.prefetch_related("responsible_units")
     ]
+    members = services.member_units()
     if request.method == "POST":
-        form = MinutesForm(request.POST)
+        form = MinutesForm(request.POST, member_units=members)
         formset = DecisionFormSet(request.POST, prefix="d")
         if form.is_valid() and formset.is_valid():
             decisions = [
@@ -628,6 +638,7 @@ def minutes_edit(request, pk):
                     summary=form.cleaned_data["summary"],
                     decisions=decisions,
                     confirmed=form.confirmed(),
+                    distribution=form.distribution(),
                 )
             except services.MeetingsError as e:
                 refused(form, e)  # the user's text stays in the form
@@ -637,7 +648,18 @@ def minutes_edit(request, pk):
                     return minutes_submit(request, pk)
                 return redirect("meetings:minutes-edit", pk=minutes.pk)
     else:
-        form = MinutesForm(initial={"summary": minutes.summary, "version": minutes.version})
+        narrowed = list(minutes.narrowed_units.all())
+        form = MinutesForm(
+            initial={
+                "summary": minutes.summary,
+                "version": minutes.version,
+                "distribute": "part" if narrowed else "all",
+                "narrowed_units": narrowed,
+                "narrow_reason": minutes.narrow_reason,
+                "copy_extra": minutes.copy_extra,
+            },
+            member_units=members,
+        )
         formset = DecisionFormSet(initial=initial_decisions, prefix="d")
     return render(
         request,
@@ -660,20 +682,38 @@ def minutes_submit(request, pk):
 
 
 @role_required(Role.LEADER)
-@require_POST
 def minutes_approve(request, pk):
+    """审签: GET shows the confirmation page with the 审签稿 (the exact PDF issuance would
+    produce); only its POST, which carries the confirmation, approves."""
     minutes = perms.get_minutes_for_user(request.user, pk)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
+    if "approve" not in perms.minutes_actions(request.user, minutes):
+        messages.error(request, "只有待审签的纪要才能审签。")
         return redirect("meetings:minutes-detail", pk=minutes.pk)
-    try:
-        services.approve_minutes(minutes, by=request.user, comment=form.cleaned_data["comment"])
-    except services.MeetingsError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, "纪要已审签，可以印发。")
-    return redirect("meetings:minutes-detail", pk=minutes.pk)
+    form = CommentForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, "请先阅读审签稿，再确认同意印发。")
+            return redirect("meetings:minutes-approve", pk=minutes.pk)
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
+            return redirect("meetings:minutes-approve", pk=minutes.pk)
+        try:
+            services.approve_minutes(minutes, by=request.user, comment=form.cleaned_data["comment"])
+        except services.MeetingsError as e:
+            messages.error(request, str(e))
+        else:
+            messages.success(request, "纪要已审签，可以印发。")
+        return redirect("meetings:minutes-detail", pk=minutes.pk)
+    return render(
+        request,
+        "meetings/minutes_approve_confirm.html",
+        {
+            "minutes": minutes,
+            "meeting": minutes.meeting,
+            "form": form,
+            "plan": services.planned_distribution(minutes),
+        },
+    )
 
 
 @role_required(Role.LEADER)
@@ -714,9 +754,24 @@ def minutes_withdraw(request, pk):
 @require_POST
 @once
 def minutes_issue(request, pk):
+    """印发. When the last check finds names that match a case, the page lists each hit and the
+    office confirms, per hit, that it is not that person (印发前确认), then issues again."""
     minutes = perms.get_minutes_for_user(request.user, pk)
+    form = IssueConfirmForm(request.POST)
+    form.is_valid()  # nothing required: the confirmations are optional choices
     try:
-        services.issue_minutes(minutes, by=request.user)
+        services.issue_minutes(minutes, by=request.user, confirmed=form.confirmed())
+    except services.PersonalDataError as e:
+        if not e.hits:  # numbers: refused outright
+            messages.error(request, str(e))
+            return redirect("meetings:minutes-detail", pk=minutes.pk)
+        form = IssueConfirmForm()
+        form.offer_confirmations(e.hits)
+        return render(
+            request,
+            "meetings/minutes_issue_confirm.html",
+            {"minutes": minutes, "meeting": minutes.meeting, "form": form, "error": str(e)},
+        )
     except services.MeetingsError as e:
         messages.error(request, str(e))
     else:
@@ -740,12 +795,44 @@ def minutes_acknowledge(request, pk):
 @role_required()
 @require_safe
 def minutes_pdf(request, pk):
+    """下载: the issued PDF as an attachment; each download counts for the user's unit."""
+    return _issued_pdf(request, pk, inline=False)
+
+
+@role_required()
+@require_safe
+def minutes_pdf_view(request, pk):
+    """查看: the same file, opened in the browser; counted like a download (the unit has it)."""
+    return _issued_pdf(request, pk, inline=True)
+
+
+def _issued_pdf(request, pk, *, inline):
     minutes = perms.get_issued_minutes_for_user(request.user, pk)
     return serve_stored_file(
         request,
         minutes.issued_pdf,
+        inline=inline,
         log=lambda: services.record_download(minutes, by=request.user),
     )
+
+
+@role_required(Role.OFFICE, Role.LEADER)
+@require_safe
+def minutes_preview(request, pk):
+    """审签稿: rendered now, exactly as issuance would render it but for the number, the date and
+    the mark; opened inline. Nothing is stored: it is a reading copy, never sent."""
+    from .pdf import render_preview_pdf
+
+    minutes = perms.get_minutes_for_user(request.user, pk)
+    if not perms.can_preview_minutes(request.user, minutes):
+        raise Http404("纪要已印发，请查看印发的 PDF。")
+    response = HttpResponse(render_preview_pdf(minutes), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(
+        f"{minutes.meeting.title}纪要（审签稿）.pdf", inline=True
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required(Role.OFFICE, Role.LEADER)

@@ -81,7 +81,8 @@ def held_meeting_with_item(office, liaison, **kw):
 DECISION_TEXT = "由旗民政局牵头，于12月底前完成困难群众取暖补贴发放。"
 
 
-def approved_minutes(office, leader, liaison, **kw):
+def approved_minutes(office, leader, liaison, *, sent_to=(), **kw):
+    """Approved minutes of a held meeting; `sent_to` narrows the 分送 to those units."""
     meeting = held_meeting_with_item(office, liaison, **kw)
     minutes = services.create_minutes(meeting, by=office)
     services.save_minutes(
@@ -97,6 +98,10 @@ def approved_minutes(office, leader, liaison, **kw):
                 deadline=datetime.date(2026, 12, 31),
             )
         ],
+        distribution=services.DistributionData(
+            narrowed_units=list(Unit.objects.filter(name__in=sent_to)),
+            reason="只涉及参会单位（测试）" if sent_to else "",
+        ),
     )
     services.submit_minutes(minutes, by=office)
     services.approve_minutes(minutes, by=leader)

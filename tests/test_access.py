@@ -28,7 +28,7 @@ OFFICE_POST = {"office": 302}
 OFFICE_ONLY_GET = {"office": 405}  # POST-only views the office uses
 LIAISONS = {"liaison": 200, "liaison2": 200}
 # The world below: 民政局 (liaison's unit) owns the item; the meeting invites 民政局 and 教体局
-# (liaison2's unit), not 财政局 (member's unit); the minutes were issued to the invited units.
+# (liaison2's unit), not 财政局 (member's unit); the minutes' 分送 was narrowed to those two.
 INVITED = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 200, "member": 404}
 OWN_UNIT = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "member": 404}
 PARTY = {"office": 200, "leader": 200, "liaison": 200, "liaison2": 404, "member": 200}
@@ -158,7 +158,7 @@ MATRIX = {
     "meetings:minutes-detail": (_minutes, INVITED, READ_ONLY),
     "meetings:minutes-edit": (_minutes, {"office": 302}, OFFICE_POST),  # issued: not editable
     "meetings:minutes-submit": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
-    "meetings:minutes-approve": (_minutes, {"leader": 405}, {"leader": 302}),
+    "meetings:minutes-approve": (_minutes, {"leader": 302}, {"leader": 302}),  # issued: back
     "meetings:minutes-return": (_minutes, {"leader": 405}, {"leader": 302}),
     "meetings:minutes-withdraw": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:minutes-issue": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
@@ -169,6 +169,13 @@ MATRIX = {
     ),
     "meetings:minutes-pdf": (_minutes, INVITED, READ_ONLY),
     "meetings:minutes-chase": (_minutes, OFFICE_ONLY_GET, OFFICE_POST),
+    "meetings:minutes-pdf-view": (_minutes, INVITED, READ_ONLY),
+    # 审签稿 only before issuance: the world's minutes are issued, so 404 for both.
+    "meetings:minutes-preview": (
+        _minutes,
+        {"office": 404, "leader": 404},
+        {"office": 405, "leader": 405},
+    ),
     "meetings:minutes-export": (
         _no_args,
         {"office": 200, "leader": 200},
@@ -305,7 +312,7 @@ def build_world():
     personas = {name: make_user(name, role, unit) for name, (role, unit) in PERSONA_UNITS.items()}
     personas["inactive"] = make_user("inactive", Role.OFFICE, "旗民政局", is_active=False)
     office, leader, liaison = personas["office"], personas["leader"], personas["liaison"]
-    minutes = approved_minutes(office, leader, liaison)
+    minutes = approved_minutes(office, leader, liaison, sent_to=("旗民政局", "旗教体局"))
     services.issue_minutes(minutes, by=office)
     upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     item = make_item(liaison, files=[upload])

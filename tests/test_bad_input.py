@@ -480,7 +480,7 @@ def test_minutes_review_comment(world, comment, action):
         assert world["submitted_minutes"].steps.latest("pk").comment == data["comment"].strip()
 
     url = reverse(f"meetings:{action}", args=[world["submitted_minutes"].pk])
-    post_in_savepoint(world["leader"], url, {"comment": comment}, stored)
+    post_in_savepoint(world["leader"], url, {"comment": comment, "confirm": "yes"}, stored)
 
 
 @pytest.mark.django_db

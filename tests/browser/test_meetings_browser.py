@@ -119,7 +119,15 @@ def test_an_item_goes_through_a_meeting_to_acknowledged_minutes(
     nav(page, "纪要")
     page.get_by_role("link", name=f"{MEETING_TITLE}纪要").click()
     page.wait_for_url(minutes_url)
-    page.get_by_role("region", name="审签").get_by_role("button", name="同意印发").click()
+    page.get_by_role("region", name="审签").get_by_role("link", name="阅读审签稿并审签…").click()
+    # The 审签稿 opens inline in the browser: the exact PDF issuance would produce.
+    href = page.get_by_role("link", name="在新窗口打开审签稿 PDF").get_attribute("href")
+    response = page.request.get(f"{live_server.url}{href}")  # with the leader's session
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith("inline")
+    assert response.body().startswith(b"%PDF")
+    page.get_by_label("我已阅读审签稿，同意按此印发").check()
+    page.get_by_role("button", name="确认同意印发").click()
     see(page, "纪要已审签，可以印发。")
     log_out(page)
 

@@ -212,3 +212,75 @@ def test_any_id_or_mobile_number_with_any_separators_in_any_field_is_found(
     _, written = number
     hits = privacy.find({"会议名称": "全体会议", field: f"{before}{written}{after}"}, terms=[])
     assert [h for h in hits if h.is_number and h.field == field]
+
+
+# --- 印发前确认: an official named like an applicant does not leave the minutes stuck ----------
+
+
+def test_an_attendee_named_like_an_applicant_is_confirmed_per_hit_before_issuance(
+    client, office, leader, liaison, town_liaison
+):
+    from django.urls import reverse
+
+    from meetings.models import Attendance
+
+    minutes = approved_minutes(office, leader, liaison)
+    meeting = minutes.meeting
+    seat_holder = meeting.attendances.filter(seat__isnull=False).first()
+    # An official on the attendance list and an observer share names with a case's applicant
+    # and household member: both stay possible people.
+    case_services.register_case(case_data(applicant=seat_holder.name), by=town_liaison)
+    services.add_observer(meeting, by=office, name="张小明", post="旗民政局科员")
+    with pytest.raises(services.PersonalDataError) as refusal:
+        services.issue_minutes(minutes, by=office)
+    found = {(h.kind, h.text) for h in refusal.value.hits}
+    assert found == {("个案申请人姓名", seat_holder.name), ("个案家庭成员姓名", "张小明")}
+    assert "出席、列席名单" in str(refusal.value)
+    minutes.refresh_from_db()
+    assert minutes.status == Minutes.Status.APPROVED and not minutes.pdf
+
+    # The page lists each hit; confirming only one of them still refuses, and records nothing.
+    client.force_login(office)
+    url = reverse("meetings:minutes-issue", args=[minutes.pk])
+    page = client.post(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "印发前确认" in html and seat_holder.name in html and "张小明" in html
+    one = privacy.confirmation_choice(refusal.value.hits[0])
+    page = client.post(url, {"confirm_personal": [one]})
+    assert page.status_code == 200  # asked again for the other one
+    assert not PersonalDataConfirmation.objects.exists()
+    minutes.refresh_from_db()
+    assert minutes.status == Minutes.Status.APPROVED
+
+    every = [privacy.confirmation_choice(h) for h in refusal.value.hits]
+    response = client.post(url, {"confirm_personal": every})
+    assert response.status_code == 302
+    minutes.refresh_from_db()
+    assert minutes.status == Minutes.Status.ISSUED and minutes.pdf
+    confirmations = PersonalDataConfirmation.objects.filter(object_id=minutes.pk)
+    assert {(c.kind, c.text) for c in confirmations} == found
+    assert all(c.by == office and c.at for c in confirmations)
+    assert Attendance.objects.filter(meeting=meeting, name="张小明").exists()
+
+
+def test_numbers_are_refused_at_issuance_whatever_is_confirmed(client, office, leader, liaison):
+    from django.urls import reverse
+
+    minutes = approved_minutes(office, leader, liaison)
+    Minutes.objects.filter(pk=minutes.pk).update(summary=SUMMARY)  # as an older version saved it
+    hits = privacy.find({"纪要": SUMMARY})
+    with pytest.raises(services.PersonalDataError) as refusal:
+        services.issue_minutes(
+            minutes, by=office, confirmed=[privacy.confirmation_choice(h) for h in hits]
+        )
+    assert refusal.value.hits == [] and "身份证号码" in str(refusal.value)
+    client.force_login(office)
+    response = client.post(
+        reverse("meetings:minutes-issue", args=[minutes.pk]),
+        {"confirm_personal": [privacy.confirmation_choice(h) for h in hits]},
+    )
+    assert response.status_code == 302  # back to the minutes with the message; no form offered
+    minutes.refresh_from_db()
+    assert minutes.status == Minutes.Status.APPROVED and not minutes.pdf
+    assert not PersonalDataConfirmation.objects.exists()

@@ -105,6 +105,7 @@ def test_two_people_editing_one_draft_do_not_lose_work(client, liaison, office):
 
 def test_a_decision_needs_a_lead_unit(client, liaison, office):
     minutes = services.create_minutes(held_meeting_with_item(office, liaison), by=office)
+    drafted = list(minutes.decisions.values_list("text", "lead_unit"))  # from the agenda item
     client.force_login(office)
     response = client.post(
         reverse("meetings:minutes-edit", args=[minutes.pk]),
@@ -119,7 +120,7 @@ def test_a_decision_needs_a_lead_unit(client, liaison, office):
     )
     assert response.status_code == 200
     assert "请选择牵头单位" in response.content.decode()
-    assert not Minutes.objects.get(pk=minutes.pk).decisions.exists()
+    assert list(minutes.decisions.values_list("text", "lead_unit")) == drafted  # nothing saved
 
 
 def test_the_leader_approves_and_the_office_issues_through_the_pages(
@@ -155,9 +156,9 @@ def test_a_liaison_downloads_and_acknowledges(client, liaison, office, leader):
 def test_a_unit_not_sent_the_minutes_gets_404_for_page_and_pdf(
     client, liaison, office, leader, member
 ):
-    minutes = approved_minutes(office, leader, liaison)
+    minutes = approved_minutes(office, leader, liaison, sent_to=("旗民政局", "旗教体局"))
     services.issue_minutes(minutes, by=office)
-    client.force_login(member)  # 旗财政局 was not invited
+    client.force_login(member)  # 旗财政局 was left out of the narrowed 分送
     assert client.get(reverse("meetings:minutes-detail", args=[minutes.pk])).status_code == 404
     assert client.get(reverse("meetings:minutes-pdf", args=[minutes.pk])).status_code == 404
 
