@@ -10,3 +10,8 @@ ALLOWED_HOSTS = ["*"]
 
 # Uploaded materials and issued PDFs of the test run go to a throwaway folder.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jiuzhu-test-media-"))
+
+# Never the demo certificate: tests/conftest.py makes one for the run (tests/certificates.py).
+SIGNING_PKCS12 = None
+SIGNING_PASSPHRASE = ""
+SIGNING_TSA_URL = None
