@@ -47,7 +47,7 @@ def test_production_refuses_to_start_without_secret_key_and_hosts(env):
     assert "生产环境必须设置环境变量" in result.stderr
 
 
-def test_production_passes_the_deployment_checklist_without_warnings():
+def test_production_passes_the_deployment_checklist_without_warnings(office_certificate):
     result = manage(
         "check",
         "--deploy",
@@ -56,6 +56,8 @@ def test_production_passes_the_deployment_checklist_without_warnings():
         DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod",
         DJANGO_SECRET_KEY="k8#Tq2v!mZ0r$Lp7@Xw4^Hn9&Bc1*Fd6(Gs3)Jy5-Ue8=Oa2+Ri0",
         DJANGO_ALLOWED_HOSTS="jiuzhu.example",
+        JIUZHU_SIGNING_PKCS12=str(office_certificate["path"]),
+        JIUZHU_SIGNING_PASSPHRASE=office_certificate["passphrase"],
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout

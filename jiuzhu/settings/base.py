@@ -182,6 +182,7 @@ MEDIA_ROOT = Path(env("JIUZHU_MEDIA_ROOT", str(BASE_DIR / "media")))
 # JIUZHU_PDF_FONT_DIRS=/srv/jiuzhu/fonts. Never inside static/ (collectstatic would publish them).
 PDF_FONT_DIRS = [d for d in (env("JIUZHU_PDF_FONT_DIRS") or "").split(":") if d]
 
+
 def env_list(name: str) -> list[str]:
     """A colon-separated list of paths (like PATH), empty when unset."""
     return [item for item in (env(name) or "").split(":") if item.strip()]
