@@ -124,6 +124,9 @@ MATRIX = {
         {"liaison": 302, "liaison2": 302},
     ),
     "meetings:minutes-pdf": (_minutes, INVITED, READ_ONLY),
+    # 核验 reads only; a POST without a file re-shows the form. Anonymous users only where the
+    # office switched the page on (VERIFY_PUBLIC, tested in tests/meetings/test_signing.py).
+    "meetings:minutes-verify": (_no_args, READERS, READERS),
     "meetings:minutes-export": (
         _no_args,
         {"office": 200, "leader": 200},
