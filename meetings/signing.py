@@ -231,7 +231,9 @@ def sign_pdf(pdf: bytes) -> bytes:
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         _align_producer(writer)
-        out = signers.sign_pdf(writer, meta, signer=key.signer, timestamper=stamper)
+        out = signers.sign_pdf(
+            writer, meta, signer=key.signer, timestamper=stamper, bytes_reserved=_reserve(key)
+        )
     except (TimestampRequestError, OSError) as e:
         # aiohttp's errors are OSErrors; the URL is the administrator's, not a secret.
         logger.warning("time-stamping service failed: %s", type(e).__name__)
@@ -243,6 +245,21 @@ def sign_pdf(pdf: bytes) -> bytes:
         logger.warning("signing failed: %s", type(e).__name__)
         raise SigningError("纪要签名失败，纪要未印发。请联系系统管理员。") from None
     return out.getvalue()
+
+
+def _reserve(key: OfficeKey) -> int | None:
+    """Bytes to reserve for the signature container, or None to let pyHanko measure.
+
+    pyHanko measures by signing once in a dry run, which costs as much as the signature itself.
+    Without a time stamp the container is the certificates plus a signer info of known bounds
+    (signed attributes and the RSA signature: about 1 KiB at 4096 bits), so it is reserved
+    from the certificates' sizes; a time stamp token's size is the service's, so pyHanko measures.
+    """
+    if getattr(settings, "SIGNING_TSA_URL", None):
+        return None
+    certs = [key.certificate, *key.signer.cert_registry]
+    # pyHanko counts the reserved room in hexadecimal digits: two per byte.
+    return 2 * (sum(len(c.dump()) for c in certs) + 2048)
 
 
 def _align_producer(writer):
