@@ -17,6 +17,8 @@ Checking: `check_pdf_signature(pdf)` validates the signature against the office'
 check) — a signature by any other certificate, however valid in itself, is not the office's.
 """
 
+import asyncio
+import concurrent.futures
 import contextlib
 import datetime
 import hashlib
@@ -231,8 +233,13 @@ def sign_pdf(pdf: bytes) -> bytes:
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         _align_producer(writer)
-        out = signers.sign_pdf(
-            writer, meta, signer=key.signer, timestamper=stamper, bytes_reserved=_reserve(key)
+        out = _outside_event_loop(
+            signers.sign_pdf,
+            writer,
+            meta,
+            signer=key.signer,
+            timestamper=stamper,
+            bytes_reserved=_reserve(key),
         )
     except (TimestampRequestError, OSError) as e:
         # aiohttp's errors are OSErrors; the URL is the administrator's, not a secret.
@@ -245,6 +252,20 @@ def sign_pdf(pdf: bytes) -> bytes:
         logger.warning("signing failed: %s", type(e).__name__)
         raise SigningError("纪要签名失败，纪要未印发。请联系系统管理员。") from None
     return out.getvalue()
+
+
+def _outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions, which run their own asyncio loop.
+
+    In a thread that already runs a loop (an async caller, or Playwright's sync API in the
+    browser tests) asyncio.run() refuses, so the call goes to a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 def _reserve(key: OfficeKey) -> int | None:
@@ -372,7 +393,8 @@ def check_pdf_signature(pdf: bytes, *, moment: datetime.datetime | None = None) 
     if moment is not None:
         options["moment"] = moment
     try:
-        status = validate_pdf_signature(
+        status = _outside_event_loop(
+            validate_pdf_signature,
             embedded,
             signer_validation_context=ValidationContext(trust_roots=trust, **options),
             ts_validation_context=ValidationContext(trust_roots=tsa_trust or trust, **options),

@@ -4,6 +4,9 @@ Required environment:
   DJANGO_SECRET_KEY       a long random string
   DJANGO_ALLOWED_HOSTS    comma-separated host names, e.g. jiuzhu.yjhl.gov.cn,10.1.2.3
 Optional: DATABASE_URL, JIUZHU_MEDIA_ROOT, DJANGO_CSRF_TRUSTED_ORIGINS (comma-separated).
+The office's signing certificate (JIUZHU_SIGNING_PKCS12 + JIUZHU_SIGNING_PASSPHRASE, base.py) is
+not required to start: without it the app runs but refuses to issue minutes, and
+`check --deploy` reports it (meetings/checks.py).
 """
 
 from django.core.exceptions import ImproperlyConfigured

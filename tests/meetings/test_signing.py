@@ -453,8 +453,10 @@ def test_the_page_is_closed_to_anonymous_users_unless_the_office_opens_it(client
     response = client.get(reverse(VERIFY))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
     assert upload(client, pdf_bytes(issued)).status_code == 302
+    assert reverse(VERIFY) not in client.get(reverse("login")).content.decode()
 
     settings.VERIFY_PUBLIC = True
+    assert reverse(VERIFY) in client.get(reverse("login")).content.decode()  # the way in
     assert client.get(reverse(VERIFY)).status_code == 200
     response = upload(client, pdf_bytes(issued))
     assert response.status_code == 200 and AUTHENTIC.search(verdict_text(response))
