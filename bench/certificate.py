@@ -5,9 +5,12 @@ under the dev settings (bench.pdf) it is the demo certificate of `make run`. Mad
 replaced; JIUZHU_SIGNING_PKCS12 names another one.
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
+
+LONG_AGO = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 def ensure_certificate(out=sys.stdout):
@@ -19,7 +22,8 @@ def ensure_certificate(out=sys.stdout):
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data = demo_pkcs12(settings.SIGNING_PASSPHRASE or "")
+    # bench.load_data issues minutes with the clock set years back: valid since long before.
+    data = demo_pkcs12(settings.SIGNING_PASSPHRASE or "", not_before=LONG_AGO)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)

@@ -374,7 +374,6 @@ def check_pdf_signature(pdf: bytes, *, moment: datetime.datetime | None = None) 
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -399,7 +398,7 @@ def check_pdf_signature(pdf: bytes, *, moment: datetime.datetime | None = None) 
             signer_validation_context=ValidationContext(trust_roots=trust, **options),
             ts_validation_context=ValidationContext(trust_roots=tsa_trust or trust, **options),
         )
-    except (SignatureValidationError, ValueError, KeyError, TypeError):
+    except Exception:  # noqa: BLE001 — an uploaded file's malformed signature is "invalid"
         logger.info("signature check: signature not readable", exc_info=True)
         return SignatureCheck(SignatureState.INVALID)
     cert = status.signing_cert

@@ -639,3 +639,21 @@ def test_verify_file_reads_no_more_than_it_is_given(issued):
     before = db_snapshot()
     assert verify_file(pdf_bytes(issued)).ok
     assert db_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_after_a_certificate_renewal_earlier_files_still_check_when_listed(
+    client, issued, office, settings, tmp_path, office_certificate
+):
+    new = tmp_path / "new.p12"
+    write_pkcs12(new, "new")
+    settings.SIGNING_PKCS12, settings.SIGNING_PASSPHRASE = str(new), "new"
+    client.force_login(office)
+    response = upload(client, pdf_bytes(issued))
+    assert "签名未能通过复核" in verdict_text(response)  # the old certificate is not listed
+
+    old = tmp_path / "old.pem"
+    old.write_bytes(office_certificate["certificate"].public_bytes(serialization.Encoding.PEM))
+    settings.SIGNING_PREVIOUS_CERTIFICATES = [str(old)]
+    response = upload(client, pdf_bytes(issued))
+    assert AUTHENTIC.search(verdict_text(response))

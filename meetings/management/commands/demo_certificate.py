@@ -25,9 +25,10 @@ NOTE = "演示证书，仅供演示，不具法律效力"
 YEARS = 5
 
 
-def demo_pkcs12(passphrase: str) -> bytes:
+def demo_pkcs12(passphrase: str, *, not_before: datetime.datetime | None = None) -> bytes:
     """RSA 3072 (an ECDSA key would make pyHanko declare the signed file PDF 2.0, which is no
-    longer PDF/A-2), SHA-256, key usage for document signatures."""
+    longer PDF/A-2), SHA-256, key usage for document signatures. Valid from yesterday (or
+    `not_before`: the benchmark issues minutes dated years back) for YEARS years."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     name = x509.Name(
         [
@@ -44,7 +45,7 @@ def demo_pkcs12(passphrase: str) -> bytes:
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_before(not_before or now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=365 * YEARS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
