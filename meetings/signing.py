@@ -212,6 +212,7 @@ def timestamper():
 
 def sign_pdf(pdf: bytes) -> bytes:
     """The PDF with the office's signature appended: PAdES B-B, or B-T with a time stamp."""
+    import aiohttp
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError as HankoSigningError
@@ -241,8 +242,9 @@ def sign_pdf(pdf: bytes) -> bytes:
             timestamper=stamper,
             bytes_reserved=_reserve(key),
         )
-    except (TimestampRequestError, OSError) as e:
-        # aiohttp's errors are OSErrors; the URL is the administrator's, not a secret.
+    except (TimestampRequestError, aiohttp.ClientError, OSError) as e:
+        # Refused, unreachable, timed out or an HTTP error; the URL is the administrator's,
+        # not a secret.
         logger.warning("time-stamping service failed: %s", type(e).__name__)
         raise SigningError(
             f"时间戳服务（{settings.SIGNING_TSA_URL}）无法访问或答复有误，纪要未印发。"

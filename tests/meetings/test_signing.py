@@ -568,10 +568,14 @@ class TimeStampingService:
         self.certificate = tmp_path / "tsa.pem"
         self.certificate.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         self.requests = 0
+        self.broken = False
         service = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
+                if service.broken:
+                    self.send_error(500)
+                    return
                 request = tsp.TimeStampReq.load(
                     self.rfile.read(int(self.headers["Content-Length"]))
                 )
@@ -616,6 +620,16 @@ def test_with_a_time_stamping_service_the_signature_is_b_t(client, tsa, office, 
     response = upload(client, pdf)
     assert outcome(response) == Outcome.AUTHENTIC
     assert "时间戳服务证明" in verdict_text(response)
+
+
+@pytest.mark.django_db
+def test_a_time_stamping_service_answering_an_error_stops_issuance(tsa, office, leader, liaison):
+    tsa.broken = True
+    minutes = approved_minutes(office, leader, liaison)
+    with pytest.raises(services.MeetingsError, match="时间戳服务.*无法访问或答复有误"):
+        services.issue_minutes(minutes, by=office)
+    minutes.refresh_from_db()
+    assert minutes.status == Minutes.Status.APPROVED and not minutes.pdf
 
 
 @pytest.mark.django_db
