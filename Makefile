@@ -20,11 +20,13 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-app
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-# Migrate a SQLite database (or $DATABASE_URL), load the charter once, create demo accounts.
+# Migrate a SQLite database (or $DATABASE_URL), load the charter once, create the office's demo
+# signing certificate once (var/signing/, not in git) and the demo accounts.
 setup: $(VENV)/.installed-app
 	@scripts/install-system-deps app
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_charter
+	$(PY) manage.py demo_certificate
 	$(PY) manage.py seed_demo
 
 # The task worker (django-tasks-db's db_worker: e-mail of notifications, queued reminders) runs

@@ -229,6 +229,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args(argv)
     setup()
+    from bench.certificate import ensure_certificate
+
+    ensure_certificate()
     if generate(args.years, scale=args.scale, seed=args.seed):
         print(counts())
 

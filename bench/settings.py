@@ -5,7 +5,8 @@ What differs from a deployment, and why:
   benchmark can't write ten years of invented data into a real database;
 - no cache at all (Django's DummyCache): every page is rendered from the database each time,
   which is what the benchmark measures (issue 12: no page cache);
-- the secret key and hosts have bench-only defaults, so `python -m bench.load_data` runs alone;
+- the secret key, hosts and signing certificate have bench-only defaults, so
+  `python -m bench.load_data` runs alone;
   bench.pages passes one key to every gunicorn worker.
 """
 
@@ -44,3 +45,8 @@ AUTH_USER_CACHE_SECONDS = 0
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 # Issued PDFs of the load data live beside the results, never in the project's media/.
 MEDIA_ROOT = Path(os.environ.get("BENCH_MEDIA_ROOT", str(RESULTS / "media")))
+
+# Issued minutes are signed (meetings/signing.py): load_data signs with a throwaway certificate
+# beside the results (bench/certificate.py makes it once) unless the environment names one.
+SIGNING_PKCS12 = os.environ.get("JIUZHU_SIGNING_PKCS12") or str(RESULTS / "office-bench.p12")
+SIGNING_PASSPHRASE = os.environ.get("JIUZHU_SIGNING_PASSPHRASE") or "bench-only"

@@ -423,3 +423,59 @@ class ReplyForm(forms.Form):
         required=False,
         error_messages={"max_length": "请假事由最多 200 个字。"},
     )
+
+
+# --- 核验 (meetings/verification.py) -------------------------------------------------------------
+
+
+class VerifyFileForm(forms.Form):
+    file = forms.FileField(
+        label="纪要 PDF 文件",
+        help_text="选择收到的纪要 PDF 原件。文件只用来核验，不会保存。",
+        error_messages={"required": "请选择要核验的文件。", "empty": "上传的文件是空的。"},
+    )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.VERIFY_MAX_BYTES:
+            limit = settings.VERIFY_MAX_BYTES // (1024 * 1024)
+            raise ValidationError(
+                f"文件超过 {limit} MB，不是本系统印发的纪要（纪要 PDF 通常不到 1 MB），未核验。"
+            )
+        return upload
+
+
+class VerifyDigestForm(forms.Form):
+    number = forms.CharField(
+        label="期号",
+        max_length=40,
+        help_text="如“〔2026〕第1期”，也可写作“2026-1”。",
+        error_messages={"required": "请填写期号。", "max_length": "期号最多 40 个字。"},
+    )
+    sha256 = forms.CharField(
+        label="SHA-256",
+        max_length=200,
+        help_text="64 位十六进制数字，可用 sha256sum、certutil -hashfile 文件名 SHA256 等工具算出。",
+        error_messages={
+            "required": "请填写 SHA-256。",
+            "max_length": "SHA-256 是 64 位十六进制数字。",
+        },
+    )
+
+    def clean_number(self):
+        from .verification import parse_number
+
+        parsed = parse_number(self.cleaned_data["number"])
+        if parsed is None:
+            raise ValidationError("期号的格式是“〔2026〕第1期”（年份和期数）。")
+        return parsed
+
+    def clean_sha256(self):
+        from .verification import SHA256, normalise_sha256
+
+        value = normalise_sha256(self.cleaned_data["sha256"])
+        if not SHA256.match(value):
+            raise ValidationError("SHA-256 应是 64 位十六进制数字（0–9、a–f）。")
+        return value

@@ -27,7 +27,7 @@ from members.sequences import next_number
 from members.steps import record_step
 
 from . import permissions as perms
-from . import privacy
+from . import privacy, signing
 from .models import (
     AgendaItem,
     Attendance,
@@ -869,7 +869,10 @@ def issue_minutes(minutes, *, by, confirmed=()) -> Minutes:
     minutes.number = next_number(f"minutes-{minutes.year}")
     pdf = render_minutes_pdf(minutes, number_label=minutes.number_label, issued_on=issued_on)
     _record_confirmations(minutes, _check_for_issue(minutes, pdf, confirmed), by)
-    # Steps on the final bytes (e.g. a signature) go here, before the hash is taken.
+    try:
+        pdf = signing.sign_pdf(pdf)  # the office's PAdES signature: what is hashed and kept
+    except signing.SigningError as e:
+        raise MeetingsError(f"纪要不能印发：{e}") from None
     minutes.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     name = f"{minutes.year}-{minutes.number}-{minutes.pdf_sha256[:12]}.pdf"
     minutes.pdf.save(name, ContentFile(pdf), save=False)

@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("minutes/", views.minutes_list, name="minutes-list"),
     path("minutes/export.xlsx", views.minutes_export, name="minutes-export"),
+    path("minutes/verify/", views.minutes_verify, name="minutes-verify"),
     path("minutes/<int:pk>/", views.minutes_detail, name="minutes-detail"),
     path("minutes/<int:pk>/edit/", views.minutes_edit, name="minutes-edit"),
     path("minutes/<int:pk>/submit/", views.minutes_submit, name="minutes-submit"),

@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -15,7 +17,7 @@ from members import notifications
 from members.files import content_disposition, serve_stored_file
 from members.forms import form_errors
 from members.idempotency import once
-from members.permissions import Role, role_required
+from members.permissions import Role, role_required, roles_of
 from members.selectors import count_of
 from members.xlsx import XLSX, workbook
 
@@ -34,6 +36,8 @@ from .forms import (
     ReplyForm,
     ReviewForm,
     ScheduleForm,
+    VerifyDigestForm,
+    VerifyFileForm,
 )
 from .models import AgendaItem, Attendance, Distribution, Meeting, Minutes, Reply
 
@@ -913,3 +917,49 @@ def minutes_chase(request, pk):
     else:
         messages.success(request, f"已向{'、'.join(c.unit.name for c in sent)}发送催签。")
     return redirect(minutes)
+
+
+# --- 核验 -----------------------------------------------------------------------------------------
+
+
+@login_not_required  # decided below: open to everyone only where the office switched it on
+def minutes_verify(request):
+    """核验: is this file (or number + SHA-256) one the office issued, unchanged and signed?
+
+    Reads only: nothing is stored, not even the uploaded file (it stays in the upload handler's
+    memory or temporary file and is gone with the request).
+    """
+    from .verification import verify_digest, verify_file
+
+    if not settings.VERIFY_PUBLIC:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles_of(request.user):
+            raise PermissionDenied("您的账号没有访问此页面的权限。")
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    mode = None
+    if request.method == "POST":
+        mode = "digest" if request.POST.get("mode") == "digest" else "file"
+    file_form = VerifyFileForm(
+        request.POST if mode == "file" else None, request.FILES if mode == "file" else None
+    )
+    digest_form = VerifyDigestForm(request.POST if mode == "digest" else None, prefix="digest")
+    verdict = None
+    if mode == "file" and file_form.is_valid():
+        upload = file_form.cleaned_data["file"]
+        verdict = verify_file(b"".join(upload.chunks()))
+    elif mode == "digest" and digest_form.is_valid():
+        year, number = digest_form.cleaned_data["number"]
+        verdict = verify_digest(year, number, digest_form.cleaned_data["sha256"])
+    return render(
+        request,
+        "meetings/verify.html",
+        {
+            "file_form": file_form,
+            "digest_form": digest_form,
+            "verdict": verdict,
+            "mode": mode,
+            "public": settings.VERIFY_PUBLIC,
+        },
+    )

@@ -1,8 +1,26 @@
+import datetime
+
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from members.permissions import Role
+from tests.certificates import write_pkcs12
 from tests.factories import make_user
+
+OFFICE_PASSPHRASE = "test-office-passphrase"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def office_certificate(tmp_path_factory):
+    """The office's signing certificate for the run: made here, never the demo one of `make run`.
+    Returns the private key (DER) and the certificate, for tests that look for leaks."""
+    path = tmp_path_factory.mktemp("office-key") / "office.p12"
+    # Valid since 2000: tests/test_bench.py issues minutes with the clock set years back.
+    since = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    key_der, cert = write_pkcs12(path, OFFICE_PASSPHRASE, not_before=since, days=365 * 50)
+    settings.SIGNING_PKCS12, settings.SIGNING_PASSPHRASE = str(path), OFFICE_PASSPHRASE
+    return {"path": path, "key_der": key_der, "certificate": cert, "passphrase": OFFICE_PASSPHRASE}
 
 
 @pytest.fixture

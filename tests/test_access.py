@@ -176,6 +176,9 @@ MATRIX = {
         {"office": 404, "leader": 404},
         {"office": 405, "leader": 405},
     ),
+    # 核验 reads only; a POST without a file re-shows the form. Anonymous users only where the
+    # office switched the page on (VERIFY_PUBLIC, tested in tests/meetings/test_signing.py).
+    "meetings:minutes-verify": (_no_args, READERS, READERS),
     "meetings:minutes-export": (
         _no_args,
         {"office": 200, "leader": 200},

@@ -46,6 +46,7 @@ def quick_pdf(monkeypatch):
     """Issuing renders a PDF; these tests count queries, not pages of a PDF."""
     monkeypatch.setattr(pdf, "render_minutes_pdf", lambda minutes, **kw: b"%PDF-1.7\n%test\n")
     monkeypatch.setattr(meeting_services, "pdf_text", lambda data: "")  # the bytes are no PDF
+    monkeypatch.setattr(meeting_services.signing, "sign_pdf", lambda data: data)  # nor signable
 
 
 # --- the worlds of n rows -------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_production_refuses_to_start_without_the_keys_of_the_personal_fields(key
     assert "密钥" in result.stderr
 
 
-def test_production_passes_the_deployment_checklist_without_warnings():
+def test_production_passes_the_deployment_checklist_without_warnings(office_certificate):
     result = manage(
         "check",
         "--deploy",
@@ -86,6 +86,8 @@ def test_production_passes_the_deployment_checklist_without_warnings():
         DJANGO_SECRET_KEY="k8#Tq2v!mZ0r$Lp7@Xw4^Hn9&Bc1*Fd6(Gs3)Jy5-Ue8=Oa2+Ri0",
         DJANGO_ALLOWED_HOSTS="jiuzhu.example",
         **KEYS,
+        JIUZHU_SIGNING_PKCS12=str(office_certificate["path"]),
+        JIUZHU_SIGNING_PASSPHRASE=office_certificate["passphrase"],
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout

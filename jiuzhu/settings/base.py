@@ -229,6 +229,35 @@ CASE_RETENTION_YEARS = int(env("JIUZHU_CASE_RETENTION_YEARS", "10"))
 # JIUZHU_PDF_FONT_DIRS=/srv/jiuzhu/fonts. Never inside static/ (collectstatic would publish them).
 PDF_FONT_DIRS = [d for d in (env("JIUZHU_PDF_FONT_DIRS") or "").split(":") if d]
 
+
+def env_list(name: str) -> list[str]:
+    """A colon-separated list of paths (like PATH), empty when unset."""
+    return [item for item in (env(name) or "").split(":") if item.strip()]
+
+
+# The office's digital signature on every issued 纪要 (meetings/signing.py, PAdES with pyHanko):
+#   JIUZHU_SIGNING_PKCS12       the office's certificate and private key, a PKCS#12 (.p12/.pfx)
+#                               file readable only by the account that runs the app, outside
+#                               JIUZHU_MEDIA_ROOT (which goes into backups) and outside static/
+#   JIUZHU_SIGNING_PASSPHRASE   its passphrase
+#   JIUZHU_SIGNING_TSA_URL      optional: an RFC 3161 time-stamping service (PAdES B-T); without
+#                               it the signature is baseline B-B (the signing time is the server's)
+#   JIUZHU_SIGNING_TSA_CERTIFICATES       optional: the time-stamping service's certificate(s)
+#   JIUZHU_SIGNING_PREVIOUS_CERTIFICATES  optional: the office's earlier certificates (PEM/DER
+#                               files), so the 核验 page still accepts files signed before a renewal
+# Without a usable certificate nothing can be issued; `check --deploy` reports it.
+SIGNING_PKCS12 = env("JIUZHU_SIGNING_PKCS12")
+SIGNING_PASSPHRASE = env("JIUZHU_SIGNING_PASSPHRASE", "")
+SIGNING_TSA_URL = env("JIUZHU_SIGNING_TSA_URL")
+SIGNING_TSA_CERTIFICATES = env_list("JIUZHU_SIGNING_TSA_CERTIFICATES")
+SIGNING_PREVIOUS_CERTIFICATES = env_list("JIUZHU_SIGNING_PREVIOUS_CERTIFICATES")
+
+# The 核验 page (meetings:minutes-verify) for people without an account: off by default; an
+# intranet that wants any unit's clerk to check a received file sets JIUZHU_VERIFY_PUBLIC=1.
+VERIFY_PUBLIC = env_bool("JIUZHU_VERIFY_PUBLIC", False)
+# An issued 纪要 is well under 1 MB; anything far larger is not one of ours.
+VERIFY_MAX_BYTES = 20 * 1024 * 1024
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -8,6 +8,9 @@ Required environment:
 Optional: DATABASE_URL, JIUZHU_MEDIA_ROOT, DJANGO_CSRF_TRUSTED_ORIGINS (comma-separated),
 JIUZHU_ADMIN_PATH, JIUZHU_ADMIN_NETWORKS (the Django admin is off without it),
 JIUZHU_TRUSTED_PROXIES.
+The office's signing certificate (JIUZHU_SIGNING_PKCS12 + JIUZHU_SIGNING_PASSPHRASE, base.py) is
+not required to start: without it the app runs but refuses to issue minutes, and
+`check --deploy` reports it (meetings/checks.py).
 """
 
 from django.core.exceptions import ImproperlyConfigured

@@ -16,3 +16,8 @@ DATA_KEYS = ["H7QjViOK0-C0BbKTi-UglGiEu1PeLo-w_hkTQi_sFrQ="]
 SEARCH_KEY = "test-search-key-0123456789abcdef"  # noqa: S105
 DATA_KEY_FILE = None
 DATA_KEY_FILE_CREATE = False
+
+# Never the demo certificate: tests/conftest.py makes one for the run (tests/certificates.py).
+SIGNING_PKCS12 = None
+SIGNING_PASSPHRASE = ""
+SIGNING_TSA_URL = None

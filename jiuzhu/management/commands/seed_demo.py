@@ -1,4 +1,7 @@
+from pathlib import Path
+
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -18,6 +21,9 @@ class Command(BaseCommand):
             raise CommandError("生产环境（DEBUG 关闭）不能创建演示账号。")
         if not Unit.objects.exists():
             raise CommandError("请先运行 manage.py load_charter 载入成员单位。")
+        if not settings.SIGNING_PKCS12 or not Path(settings.SIGNING_PKCS12).exists():
+            # The demo minutes are issued, so signed: the office's demo certificate first.
+            call_command("demo_certificate", stdout=self.stdout)
         with transaction.atomic():
             ensure_accounts(stdout=self.stdout)
             if Meeting.objects.exists():
