@@ -38,10 +38,10 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from fontTools import subset
+from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont, newTable
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, IndirectObject
 
@@ -188,58 +188,71 @@ def _read_font(ref) -> PdfFont:
     )
 
 
-def ofd_font_program(program: bytes, gids: set[int]) -> tuple[bytes, dict[int, int]]:
+def ofd_font_program(font: "PdfFont", gids: set[int]) -> tuple[bytes, dict[int, int]]:
     """The font file the OFD embeds: only the glyphs the document uses, with TrueType outlines.
 
     WeasyPrint's subsets keep every glyph ID of the original (a 43,000-glyph CJK face stays
     43,000 mostly empty glyphs), and CJK faces are CFF-flavoured OpenType. OFD readers find a
-    glyph through the font's cmap (TextCode is Unicode), so a real subset loses nothing; and
-    TrueType (glyf) outlines are what every OFD reader draws, where some (and easyofd's
-    ReportLab renderer) refuse PostScript outlines. cu2qu turns the cubic curves into quadratic
-    ones within 1/1000 em. Returns the file and the old → new glyph ID of each kept glyph.
+    glyph through the font's cmap (TextCode is Unicode), so a font of just the used glyphs loses
+    nothing; and TrueType (glyf) outlines are what every OFD reader draws, where some (easyofd's
+    ReportLab renderer among them) refuse PostScript outlines. cu2qu turns the cubic curves into
+    quadratic ones within 1/1000 em; advances are copied, so nothing moves. Built directly with
+    FontBuilder (the subsetter's closure and subroutine pruning cost more than the outlines).
+    Returns the file and the PDF glyph ID → new glyph ID of each kept glyph.
     """
-    font = TTFont(io.BytesIO(program), recalcTimestamp=False)  # same PDF, same bytes
-    old_order = font.getGlyphOrder()
-    names = {old_order[g] for g in gids if g < len(old_order)}
-    options = subset.Options()
-    options.layout_features = []  # positions are fixed by DeltaX: no shaping left to do
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.glyph_names = True
-    options.drop_tables += ["VORG", "vhea", "vmtx", "DSIG"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(glyphs=sorted(names))
-    subsetter.subset(font)
-    order = font.getGlyphOrder()
-    new_gid = {name: n for n, name in enumerate(order)}
-    mapping = {
-        g: new_gid[old_order[g]] for g in gids if g < len(old_order) and old_order[g] in new_gid
-    }
-    if "CFF " in font:
-        glyph_set = font.getGlyphSet()
-        glyphs = {}
-        max_err = font["head"].unitsPerEm / 1000
-        for name in order:
-            pen = TTGlyphPen(glyph_set)
-            glyph_set[name].draw(Cu2QuPen(pen, max_err, reverse_direction=True))
-            glyphs[name] = pen.glyph()
-        del font["CFF "]
-        font["loca"] = newTable("loca")
-        font["glyf"] = glyf = newTable("glyf")
-        glyf.glyphOrder, glyf.glyphs = order, glyphs
-        font["maxp"] = maxp = newTable("maxp")
-        maxp.tableVersion = 0x00010000
-        maxp.maxZones, maxp.maxTwilightPoints, maxp.maxStorage = 1, 0, 0
-        maxp.maxFunctionDefs = maxp.maxInstructionDefs = maxp.maxStackElements = 0
-        maxp.maxSizeOfInstructions = maxp.maxComponentElements = 0
-        font["head"].glyphDataFormat = 0
-        font["post"].formatType = 2.0
-        font["post"].extraNames, font["post"].mapping = [], {}
-        font["post"].glyphOrder = order
-        font.sfntVersion = "\x00\x01\x00\x00"
-        font.recalcBBoxes = True
+    source = TTFont(io.BytesIO(font.program), lazy=True)
+    source_order = source.getGlyphOrder()
+    glyph_set = source.getGlyphSet()
+    metrics = source["hmtx"].metrics
+    upm = source["head"].unitsPerEm
+    kept = sorted(g for g in gids if 0 < g < len(source_order))
+    order = [".notdef"] + [f"g{g}" for g in kept]
+    mapping = {g: n for n, g in enumerate(kept, start=1)}
+    cmap = {}
+    for g in kept:
+        text = font.to_unicode.get(g, "")
+        if len(text) == 1 and ord(text) not in cmap:
+            cmap[ord(text)] = order[mapping[g]]
+    glyphs, widths = {}, {}
+    max_err = upm / 1000
+    for new_name, old_gid in [(".notdef", 0), *((f"g{g}", g) for g in kept)]:
+        old_name = source_order[old_gid]
+        pen = TTGlyphPen(None)
+        outline = Cu2QuPen(pen, max_err, reverse_direction="CFF " in source)
+        glyph_set[old_name].draw(outline if "CFF " in source else pen)
+        glyph = glyphs[new_name] = pen.glyph()
+        # the advance as in the source; the side bearing of the converted outline (head flags
+        # say lsb == xMin, which rasterisers may rely on)
+        widths[new_name] = (metrics[old_name][0], getattr(glyph, "xMin", 0))
+    builder = FontBuilder(upm, isTTF=True)
+    builder.setupGlyphOrder(order)
+    builder.setupCharacterMap(cmap)
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics(widths)
+    hhea = source["hhea"]
+    builder.setupHorizontalHeader(ascent=hhea.ascent, descent=hhea.descent)
+    builder.font["name"] = source["name"]
+    builder.setupOS2()
+    for attr in (
+        "usWeightClass",
+        "usWidthClass",
+        "fsSelection",
+        "panose",
+        "sTypoAscender",
+        "sTypoDescender",
+        "sTypoLineGap",
+        "usWinAscent",
+        "usWinDescent",
+        "achVendID",
+    ):
+        if hasattr(source["OS/2"], attr):
+            setattr(builder.font["OS/2"], attr, getattr(source["OS/2"], attr))
+    builder.setupPost()
+    builder.font["head"].macStyle = source["head"].macStyle
+    builder.font["head"].created = builder.font["head"].modified = source["head"].created
     out = io.BytesIO()
-    font.save(out)
+    builder.font.recalcTimestamp = False  # the same PDF gives the same bytes
+    builder.save(out)
     return out.getvalue(), mapping
 
 
@@ -655,7 +668,7 @@ def pdf_to_ofd(pdf: bytes, *, creator: str = "jiuzhu") -> bytes:
         if key in by_program:  # the same program and glyphs under two PDF fonts: embed it once
             embedded[id(font)] = by_program[key]
             continue
-        program, gid = ofd_font_program(font.program, used)
+        program, gid = ofd_font_program(font, used)
         written = TTFont(io.BytesIO(program))
         cmap = written.getBestCmap() or {}
         order = {name: n for n, name in enumerate(written.getGlyphOrder())}

@@ -41,4 +41,5 @@ urlpatterns = [
     path("minutes/<int:pk>/issue/", views.minutes_issue, name="minutes-issue"),
     path("minutes/<int:pk>/acknowledge/", views.minutes_acknowledge, name="minutes-acknowledge"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes-pdf"),
+    path("minutes/<int:pk>/ofd/", views.minutes_ofd, name="minutes-ofd"),
 ]

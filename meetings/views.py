@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -698,6 +698,20 @@ def minutes_pdf(request, pk):
     return serve_stored_file(
         request,
         minutes.issued_pdf,
+        log=lambda: services.record_download(minutes, by=request.user),
+    )
+
+
+@role_required()
+@require_safe
+def minutes_ofd(request, pk):
+    """The OFD copy: the same people as the PDF, counted as a download of the minutes."""
+    minutes = perms.get_issued_minutes_for_user(request.user, pk)
+    if not minutes.ofd:
+        raise Http404("这期纪要没有 OFD 副本。")
+    return serve_stored_file(
+        request,
+        minutes.issued_ofd,
         log=lambda: services.record_download(minutes, by=request.user),
     )
 

@@ -124,6 +124,7 @@ MATRIX = {
         {"liaison": 302, "liaison2": 302},
     ),
     "meetings:minutes-pdf": (_minutes, INVITED, READ_ONLY),
+    "meetings:minutes-ofd": (_minutes, INVITED, READ_ONLY),  # the OFD copy: whoever gets the PDF
     "meetings:minutes-export": (
         _no_args,
         {"office": 200, "leader": 200},
