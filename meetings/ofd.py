@@ -4,9 +4,9 @@
 as an OFD package: the same page size; every run of text as a TextObject whose TextCode holds the
 Unicode text and whose X/Y/DeltaX put each glyph exactly where the PDF puts it; the rules and
 other filled or stroked shapes (the red 标志 rule, the 版记 rules) as PathObjects; colours as RGB;
-and the font programs the PDF embeds (already subset by WeasyPrint, with their cmap) embedded
-again under Res/, so any OFD reader draws it without the fonts installed. Nothing is rasterised:
-the text stays selectable and searchable.
+and, under Res/, a font file per PDF font with just the glyphs the document uses, converted to
+TrueType outlines (see ofd_font_program), so any OFD reader draws it without the fonts
+installed. Nothing is rasterised: the text stays selectable and searchable.
 
 Why from the PDF and not from WeasyPrint's boxes: the PDF is the document that was checked and
 issued, so its glyph positions are the truth the OFD must repeat; its content stream is small and
@@ -25,15 +25,22 @@ Why our own module and not a library (read for this, 2026-12):
 No PyPI package ships the standard's XSD files, so the tests check well-formedness and the
 structure the standard prescribes, and read the package back with easyofd.
 
+What it does not translate (WeasyPrint's minutes contain none; OfdError says so if they ever do):
+images, shadings, rotated or skewed text, fonts other than Type0/Identity-H. Clipping paths are
+dropped: WeasyPrint clips only to the box it then fills. Hook for the 核验 page:
+meetings.services.issued_minutes_by_ofd_sha256().
+
 Units: OFD measures in millimetres from the top-left corner, y downwards; PDF in points from the
 bottom-left. Everything is converted once, in `_to_mm`.
 """
 
+import copy
 import datetime
 import hashlib
 import io
 import math
 import re
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
@@ -201,11 +208,8 @@ def ofd_font_program(font: "PdfFont", gids: set[int]) -> tuple[bytes, dict[int, 
     Returns the file and the PDF glyph ID → new glyph ID of each kept glyph.
     """
     source = TTFont(io.BytesIO(font.program), lazy=True)
-    source_order = source.getGlyphOrder()
-    glyph_set = source.getGlyphSet()
-    metrics = source["hmtx"].metrics
     upm = source["head"].unitsPerEm
-    kept = sorted(g for g in gids if 0 < g < len(source_order))
+    kept = sorted(g for g in gids if 0 < g < source["maxp"].numGlyphs)
     order = [".notdef"] + [f"g{g}" for g in kept]
     mapping = {g: n for n, g in enumerate(kept, start=1)}
     cmap = {}
@@ -214,16 +218,8 @@ def ofd_font_program(font: "PdfFont", gids: set[int]) -> tuple[bytes, dict[int, 
         if len(text) == 1 and ord(text) not in cmap:
             cmap[ord(text)] = order[mapping[g]]
     glyphs, widths = {}, {}
-    max_err = upm / 1000
     for new_name, old_gid in [(".notdef", 0), *((f"g{g}", g) for g in kept)]:
-        old_name = source_order[old_gid]
-        pen = TTGlyphPen(None)
-        outline = Cu2QuPen(pen, max_err, reverse_direction="CFF " in source)
-        glyph_set[old_name].draw(outline if "CFF " in source else pen)
-        glyph = glyphs[new_name] = pen.glyph()
-        # the advance as in the source; the side bearing of the converted outline (head flags
-        # say lsb == xMin, which rasterisers may rely on)
-        widths[new_name] = (metrics[old_name][0], getattr(glyph, "xMin", 0))
+        glyphs[new_name], widths[new_name] = _truetype_glyph(source, font.name, old_gid)
     builder = FontBuilder(upm, isTTF=True)
     builder.setupGlyphOrder(order)
     builder.setupCharacterMap(cmap)
@@ -254,6 +250,40 @@ def ofd_font_program(font: "PdfFont", gids: set[int]) -> tuple[bytes, dict[int, 
     builder.font.recalcTimestamp = False  # the same PDF gives the same bytes
     builder.save(out)
     return out.getvalue(), mapping
+
+
+# Converted glyphs, per process: WeasyPrint keeps the original glyph IDs in its subsets, so the
+# same face (name, revision, creation time) and glyph ID is the same outline in every document.
+# Converting a detailed 仿宋 glyph costs milliseconds; a 纪要 reuses most of its characters.
+_glyphs: dict = {}
+_glyphs_lock = threading.Lock()
+GLYPH_CACHE_SIZE = 20_000
+
+
+def _truetype_glyph(source, name: str, gid: int):
+    """The glyph `gid` of `source` as a TrueType glyph, with its (advance, lsb)."""
+    head = source["head"]
+    key = (name, head.fontRevision, head.created, head.unitsPerEm, gid)
+    with _glyphs_lock:
+        if key in _glyphs:
+            glyph, metrics = _glyphs[key]
+            return copy.deepcopy(glyph), metrics  # compiling a font changes its glyph objects
+    glyph_name = source.getGlyphName(gid)
+    pen = TTGlyphPen(None)
+    if "CFF " in source:
+        pen_in = Cu2QuPen(pen, head.unitsPerEm / 1000, reverse_direction=True)
+    else:
+        pen_in = pen
+    source.getGlyphSet()[glyph_name].draw(pen_in)
+    glyph = pen.glyph()
+    # the advance as in the source; the side bearing of the converted outline (head flags
+    # say lsb == xMin, which rasterisers may rely on)
+    result = glyph, (source["hmtx"][glyph_name][0], getattr(glyph, "xMin", 0))
+    with _glyphs_lock:
+        if len(_glyphs) >= GLYPH_CACHE_SIZE:
+            _glyphs.clear()
+        _glyphs[key] = copy.deepcopy(glyph), result[1]
+    return result
 
 
 # --- the page contents, as read from the PDF ----------------------------------------------------
