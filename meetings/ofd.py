@@ -276,9 +276,13 @@ def _truetype_glyph(source, name: str, gid: int):
         pen_in = pen
     source.getGlyphSet()[glyph_name].draw(pen_in)
     glyph = pen.glyph()
-    # the advance as in the source; the side bearing of the converted outline (head flags
-    # say lsb == xMin, which rasterisers may rely on)
-    result = glyph, (source["hmtx"][glyph_name][0], getattr(glyph, "xMin", 0))
+    # The advance as in the source; the side bearing of the converted outline: head flags say
+    # lsb == xMin, and FreeType places the outline by the lsb (a wrong one shifts the glyph).
+    left = 0
+    if glyph.numberOfContours:
+        glyph.recalcBounds(None)
+        left = glyph.xMin
+    result = glyph, (source["hmtx"][glyph_name][0], left)
     with _glyphs_lock:
         if len(_glyphs) >= GLYPH_CACHE_SIZE:
             _glyphs.clear()
