@@ -100,7 +100,6 @@ class PdfFont:
     name: str
     family: str
     program: bytes
-    suffix: str
     widths: dict[int, float]
     default_width: float
     to_unicode: dict[int, str]
@@ -165,9 +164,8 @@ def _read_font(ref) -> PdfFont:
         raise OfdError(f"纪要 PDF 使用了不支持的字体编码：{font.get('/BaseFont')}")
     cid = font["/DescendantFonts"][0].get_object()
     descriptor = cid["/FontDescriptor"].get_object()
-    for key, file_suffix in (("/FontFile3", ".otf"), ("/FontFile2", ".ttf")):
+    for key in ("/FontFile3", "/FontFile2"):  # OpenType (CFF or TrueType), or TrueType
         if key in descriptor:
-            suffix = file_suffix
             stream = descriptor[key].get_object()
             if key == "/FontFile3" and stream.get("/Subtype") != "/OpenType":
                 raise OfdError("纪要 PDF 嵌入了 OFD 无法直接使用的 CFF 字体。")
@@ -184,7 +182,6 @@ def _read_font(ref) -> PdfFont:
         name=name,
         family=str(family) if family else name,
         program=program,
-        suffix=suffix,
         widths=_parse_widths(cid.get("/W")),
         default_width=float(cid.get("/DW", 1000)),
         to_unicode=to_unicode,

@@ -743,9 +743,12 @@ def store_ofd_copy(minutes: Minutes, pdf: bytes) -> None:
     """Convert the issued PDF to OFD (meetings/ofd.py) and keep it with its SHA-256, stored once
     under the same name as the PDF with .ofd. The caller saves `minutes`: issue_minutes, or
     add_ofd_copy for minutes issued before the OFD copy existed."""
-    from .ofd import pdf_to_ofd
+    from .ofd import OfdError, pdf_to_ofd
 
-    ofd = pdf_to_ofd(pdf)
+    try:
+        ofd = pdf_to_ofd(pdf)
+    except OfdError as e:  # the PDF has something the converter does not translate
+        raise MeetingsError(f"无法生成 OFD 副本：{e}") from e
     minutes.ofd_sha256 = hashlib.sha256(ofd).hexdigest()
     name = f"{minutes.year}-{minutes.number}-{minutes.ofd_sha256[:12]}.ofd"
     minutes.ofd.save(name, ContentFile(ofd), save=False)

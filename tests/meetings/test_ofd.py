@@ -328,3 +328,77 @@ def test_backups_hold_the_ofd_and_restore_checks_it(charter, tmp_path, office, l
     Path(minutes.ofd.path).unlink()
     problems = issued_file_problems(connection, file_hashes(media))
     assert len(problems) == 1 and "OFD" in problems[0] and minutes.number_label in problems[0]
+
+
+# --- what a reader shows ------------------------------------------------------------------------
+
+DPI = 100
+PX = DPI / 25.4  # pixels per mm
+
+
+def draw_ofd_page(easy, n):
+    """Page n as drawn from easyofd's reading with the package's own fonts (FreeType, through
+    Pillow) — easyofd's own renderer ignores embedded fonts and asks for 宋体."""
+    from easyofd.draw.draw_pdf import DrawPDF
+    from PIL import Image, ImageDraw, ImageFont
+
+    offsets = DrawPDF.__new__(DrawPDF).cmp_offset
+    width, height = easy["page_size"][n][2:]
+    image = Image.new("L", (round(width * PX), round(height * PX)), 255)
+    draw = ImageDraw.Draw(image)
+    page = easy["page_info"][n]
+    for path in page["line_list"]:
+        x0, y0 = path["pos"][:2]
+        tokens = path["AbbreviatedData"].split()
+        points = [
+            (x0 + float(tokens[i + 1]), y0 + float(tokens[i + 2]))
+            for i, t in enumerate(tokens)
+            if t in ("M", "L")
+        ]
+        draw.polygon([(x * PX, y * PX) for x, y in points], fill=0)
+    fonts = {key: base64.b64decode(f["font_b64"]) for key, f in easy["fonts"].items()}
+    for t in page["text_list"]:
+        xs = offsets(t["pos"][0], t["X"], t["DeltaX"], t["text"], {}, dire="X")
+        y = t["pos"][1] + float(t["Y"])
+        font = ImageFont.truetype(io.BytesIO(fonts[t["font"]]), round(t["size"] * PX))
+        for char, x in zip(t["text"], xs, strict=False):
+            draw.text((x * PX, y * PX), char, font=font, fill=0, anchor="ls")
+    return image
+
+
+def ink(image):
+    return image.point(lambda v: 255 if v < 160 else 0).convert("1")
+
+
+def black(mask) -> int:
+    """How many pixels of a mask are set."""
+    return mask.convert("L").histogram()[255]
+
+
+def test_each_page_drawn_from_the_ofd_shows_the_ink_of_the_pdf_page(document, easy):
+    import pypdfium2
+    from PIL import ImageChops, ImageFilter
+
+    pdf = pypdfium2.PdfDocument(document[0])
+    for n in range(len(pdf)):
+        want = ink(pdf[n].render(scale=DPI / 72).to_pil().convert("L"))
+        got = ink(draw_ofd_page(easy, n).resize(want.size))
+        # ink of one not within 2 px (0.5 mm) of ink of the other, both ways
+        near_want = want.convert("L").filter(ImageFilter.MaxFilter(5)).convert("1")
+        near_got = got.convert("L").filter(ImageFilter.MaxFilter(5)).convert("1")
+        stray = ImageChops.logical_and(got, ImageChops.invert(near_want))
+        missing = ImageChops.logical_and(want, ImageChops.invert(near_got))
+        total = black(want)
+        assert total > 5000
+        for name, diff in (("stray", stray), ("missing", missing)):
+            assert black(diff) / total < 0.002, (n, name, black(diff), total)  # measured ≤ 0.02 %
+
+
+def test_every_embedded_glyph_has_its_side_bearing_at_its_outline(package):
+    for name in package.namelist():
+        if name.endswith(".ttf"):
+            font = TTFont(io.BytesIO(package.read(name)))
+            glyf, hmtx = font["glyf"], font["hmtx"]
+            for glyph in font.getGlyphOrder():
+                if glyf[glyph].numberOfContours:
+                    assert hmtx[glyph][1] == glyf[glyph].xMin, (name, glyph)
