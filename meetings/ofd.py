@@ -25,8 +25,9 @@ Why our own module and not a library (read for this, 2026-12):
 No PyPI package ships the standard's XSD files, so the tests check well-formedness and the
 structure the standard prescribes, and read the package back with easyofd.
 
+Pictures (none in today's minutes; a seal image, say) become ImageObjects with the picture as PNG.
 What it does not translate (WeasyPrint's minutes contain none; OfdError says so if they ever do):
-images, shadings, rotated or skewed text, fonts other than Type0/Identity-H. Clipping paths are
+shadings, inline images, rotated or skewed text, fonts other than Type0/Identity-H. Clipping paths are
 dropped: WeasyPrint clips only to the box it then fills. Hook for the 核验 page:
 meetings.services.issued_minutes_by_ofd_sha256().
 
@@ -321,6 +322,14 @@ class PathShape:
 
 
 @dataclass
+class Picture:
+    key: int
+    png: bytes
+    corners: tuple  # top-left, top-right, bottom-left, bottom-right of the picture, page mm
+    alpha: int
+
+
+@dataclass
 class State:
     ctm: tuple = IDENTITY
     fill: tuple = (0, 0, 0)
@@ -359,6 +368,7 @@ class PageReader:
     reader: PdfReader
     height: float  # pt
     fonts: dict
+    images: dict  # shared by the pages: each picture stored once
     items: list = field(default_factory=list)
 
     def to_mm(self, ctm, x, y):
@@ -493,10 +503,35 @@ class PageReader:
                         tuple(float(v) for v in xobject.get("/Matrix", IDENTITY)), state.ctm
                     )
                     self.walk(xobject, xobject.get("/Resources", resources), inner)
-                else:
-                    raise OfdError("纪要 PDF 含有图片，OFD 副本暂不支持。")
+                elif xobject.get("/Subtype") == "/Image":
+                    self.items.append(self.picture(operands[0], xobject, state))
             elif op in ("sh", "BI", "ID", "EI"):
                 raise OfdError(f"纪要 PDF 含有 OFD 副本暂不支持的内容（{op}）。")
+
+    def picture(self, name, xobject, state: State) -> "Picture":
+        """An image XObject: the unit square the CTM places (PDF 8.9.4), as PNG."""
+        ref = xobject.indirect_reference
+        key = ref.idnum if ref is not None else id(xobject)
+        if key not in self.images:
+            try:
+                image = xobject.decode_as_image()
+            except Exception as e:  # pypdf raises many kinds for filters it cannot decode
+                raise OfdError(f"纪要 PDF 中的图片 {name} 无法解码。") from e
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=False)
+            self.images[key] = out.getvalue()
+        # image space: (0, 0) bottom-left, (0, 1) top-left of the picture
+        top_left = self.to_mm(state.ctm, 0, 1)
+        top_right = self.to_mm(state.ctm, 1, 1)
+        bottom_left = self.to_mm(state.ctm, 0, 0)
+        bottom_right = self.to_mm(state.ctm, 1, 0)
+        corners = (top_left, top_right, bottom_left, bottom_right)
+        return Picture(
+            key=key,
+            png=self.images[key],
+            corners=corners,
+            alpha=state.alpha,
+        )
 
     def show(self, parts, tm, state: State):
         """One text-showing operation: a TextRun with each glyph's origin (PDF 9.4.4)."""
@@ -609,6 +644,21 @@ def _text_object(run: TextRun, font: EmbeddedFont, object_id: int) -> str:
     )
 
 
+def _image_object(picture: Picture, resource_id: int, object_id: int) -> str:
+    """GB/T 33190 10.1: the picture fills the unit square that CTM maps into the Boundary."""
+    (tlx, tly), (trx, try_), (blx, bly), _ = picture.corners
+    xs = [x for x, _ in picture.corners]
+    ys = [y for _, y in picture.corners]
+    left, top = min(xs), min(ys)
+    ctm = (trx - tlx, try_ - tly, blx - tlx, bly - tly, tlx - left, tly - top)
+    alpha = f' Alpha="{picture.alpha}"' if picture.alpha < 255 else ""
+    return (
+        f'<ofd:ImageObject ID="{object_id}" '
+        f'Boundary="{_num(left)} {_num(top)} {_num(max(xs) - left)} {_num(max(ys) - top)}" '
+        f'CTM="{" ".join(_num(v) for v in ctm)}" ResourceID="{resource_id}"{alpha}/>'
+    )
+
+
 def _path_object(shape: PathShape, object_id: int) -> str:
     points = [p for _, pts in shape.commands for p in pts]
     pad = shape.line_width / 2 if shape.stroke else 0.0
@@ -674,11 +724,12 @@ def pdf_to_ofd(pdf: bytes, *, creator: str = "jiuzhu") -> bytes:
     gives the same bytes. Raises OfdError for content it does not translate."""
     reader = PdfReader(io.BytesIO(pdf))
     fonts: dict = {}
+    images: dict = {}
     pages = []
     for page in reader.pages:
         box = page.mediabox
         width, height = float(box.width), float(box.height)
-        walker = PageReader(reader, height, fonts)
+        walker = PageReader(reader, height, fonts, images)
         base = (1.0, 0.0, 0.0, 1.0, -float(box.left), -float(box.bottom))
         contents = page.get_contents()
         if contents is not None:
@@ -729,6 +780,7 @@ def pdf_to_ofd(pdf: bytes, *, creator: str = "jiuzhu") -> bytes:
         )
 
     files: dict[str, bytes] = {}
+    media: dict = {}  # picture key → (resource ID, file name, PNG)
     page_refs = []
     first_box = None
     for n, (w_mm, h_mm, items) in enumerate(pages):
@@ -740,6 +792,10 @@ def pdf_to_ofd(pdf: bytes, *, creator: str = "jiuzhu") -> bytes:
         for item in items:
             if isinstance(item, TextRun):
                 objects.append(_text_object(item, embedded[id(item.font)], ids()))
+            elif isinstance(item, Picture):
+                if item.key not in media:
+                    media[item.key] = (ids(), f"image_{len(media) + 1}.png", item.png)
+                objects.append(_image_object(item, media[item.key][0], ids()))
             else:
                 objects.append(_path_object(item, ids()))
         files[f"Doc_0/Pages/Page_{n}/Content.xml"] = _xml(
@@ -753,7 +809,18 @@ def pdf_to_ofd(pdf: bytes, *, creator: str = "jiuzhu") -> bytes:
     files["Doc_0/PublicRes.xml"] = _xml(
         f'<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:Fonts>{"".join(font_xml)}</ofd:Fonts></ofd:Res>'
     )
-    files["Doc_0/DocumentRes.xml"] = _xml(f'<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"/>')
+    multimedia = "".join(
+        f'<ofd:MultiMedia ID="{resource_id}" Type="Image" Format="PNG">'
+        f"<ofd:MediaFile>{file_name}</ofd:MediaFile></ofd:MultiMedia>"
+        for resource_id, file_name, _ in media.values()
+    )
+    files["Doc_0/DocumentRes.xml"] = _xml(
+        f'<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res">'
+        + (f"<ofd:MultiMedias>{multimedia}</ofd:MultiMedias>" if multimedia else "")
+        + "</ofd:Res>"
+    )
+    for _, file_name, png in media.values():
+        files[f"Doc_0/Res/{file_name}"] = png
     for entry in by_program.values():
         files[f"Doc_0/Res/{entry.file_name}"] = entry.program
     files["Doc_0/Document.xml"] = _xml(

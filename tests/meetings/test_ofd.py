@@ -402,3 +402,40 @@ def test_every_embedded_glyph_has_its_side_bearing_at_its_outline(package):
             for glyph in font.getGlyphOrder():
                 if glyf[glyph].numberOfContours:
                     assert hmtx[glyph][1] == glyf[glyph].xMin, (name, glyph)
+
+
+def test_a_picture_becomes_an_image_object_where_the_pdf_puts_it():
+    """None in today's minutes; a seal image, say, must not stop issuance or move."""
+    import weasyprint
+    from PIL import Image
+
+    picture = Image.new("RGB", (40, 20), (230, 0, 18))
+    picture.paste((0, 0, 255), (0, 0, 20, 10))  # the top-left quarter blue: shows orientation
+    png = io.BytesIO()
+    picture.save(png, "PNG")
+    uri = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    pdf = weasyprint.HTML(
+        string=f'<p>印章</p><img src="{uri}" style="position:absolute;left:30mm;top:50mm;'
+        'width:40mm;height:20mm">'
+    ).write_pdf()
+    package = zipfile.ZipFile(io.BytesIO(pdf_to_ofd(pdf)))
+    image = xml(package, "Doc_0/Pages/Page_0/Content.xml").find(".//ofd:ImageObject", OFD)
+    media = xml(package, "Doc_0/DocumentRes.xml").find(".//ofd:MultiMedia", OFD)
+    assert media.get("ID") == image.get("ResourceID") and media.get("Type") == "Image"
+    stored = Image.open(
+        io.BytesIO(package.read(f"Doc_0/Res/{media.find('ofd:MediaFile', OFD).text}"))
+    )
+    assert stored.size == (40, 20) and stored.convert("RGB").getpixel((0, 0)) == (0, 0, 255)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        want = doc.pages[0].images[0]
+    box = [float(v) for v in image.get("Boundary").split()]
+    assert box == pytest.approx(
+        [
+            want["x0"] * MM_PER_PT,
+            want["top"] * MM_PER_PT,
+            (want["x1"] - want["x0"]) * MM_PER_PT,
+            (want["bottom"] - want["top"]) * MM_PER_PT,
+        ],
+        abs=0.01,
+    )
+    assert image.get("CTM") == "40 0 0 20 0 0"  # upright: the unit square onto 40 × 20 mm
