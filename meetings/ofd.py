@@ -51,6 +51,7 @@ from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 from pypdf.generic import ContentStream, IndirectObject
 
 NS = "http://www.ofdspec.org/2016"
@@ -722,7 +723,10 @@ def _pdf_info(reader: PdfReader) -> dict:
 def pdf_to_ofd(pdf: bytes, *, creator: str = "jiuzhu") -> bytes:
     """The OFD package (bytes of a zip) of the same pages as `pdf`. Deterministic: the same PDF
     gives the same bytes. Raises OfdError for content it does not translate."""
-    reader = PdfReader(io.BytesIO(pdf))
+    try:
+        reader = PdfReader(io.BytesIO(pdf), strict=False)
+    except PdfReadError as e:
+        raise OfdError("纪要 PDF 无法读取，不能生成 OFD 副本。") from e
     fonts: dict = {}
     images: dict = {}
     pages = []

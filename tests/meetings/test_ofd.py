@@ -439,3 +439,10 @@ def test_a_picture_becomes_an_image_object_where_the_pdf_puts_it():
         abs=0.01,
     )
     assert image.get("CTM") == "40 0 0 20 0 0"  # upright: the unit square onto 40 × 20 mm
+
+
+def test_a_file_that_is_no_readable_pdf_is_refused_with_a_chinese_reason():
+    from meetings.ofd import OfdError
+
+    with pytest.raises(OfdError, match="无法读取"):
+        pdf_to_ofd(b"%PDF-1.7\n%cut short\n")
