@@ -446,3 +446,23 @@ def test_a_file_that_is_no_readable_pdf_is_refused_with_a_chinese_reason():
 
     with pytest.raises(OfdError, match="无法读取"):
         pdf_to_ofd(b"%PDF-1.7\n%cut short\n")
+
+
+def test_objects_hold_their_children_in_the_order_of_the_standards_sequences(package):
+    """CT_Text: FillColor?, StrokeColor?, (CGTransform*, TextCode)+; CT_Path: StrokeColor?,
+    FillColor?, AbbreviatedData (GB/T 33190 Page.xsd / Definitions.xsd)."""
+    text_order = {"FillColor": 0, "StrokeColor": 1, "CGTransform": 2, "TextCode": 2}
+    path_order = {"StrokeColor": 0, "FillColor": 1, "AbbreviatedData": 2}
+    for n in range(3):
+        page = xml(package, f"Doc_0/Pages/Page_{n}/Content.xml")
+        assert [c.tag.split("}")[1] for c in page] == ["Area", "Content"]
+        for layer in page.iterfind("ofd:Content/ofd:Layer", OFD):
+            assert layer.get("Type") == "Body"
+            for obj in layer:
+                kind = obj.tag.split("}")[1]
+                order = {"TextObject": text_order, "PathObject": path_order}[kind]
+                ranks = [order[c.tag.split("}")[1]] for c in obj]
+                assert ranks == sorted(ranks), kind
+                last = obj[-1].tag.split("}")[1]
+                assert last == ("TextCode" if kind == "TextObject" else "AbbreviatedData")
+                assert all(obj.get(a) for a in ("ID", "Boundary"))
