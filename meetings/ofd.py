@@ -25,14 +25,14 @@ Why our own module and not a library (read for this, 2026-12):
 No PyPI package ships the standard's XSD files, so the tests check well-formedness and the
 structure the standard prescribes, and read the package back with easyofd.
 
-Pictures (none in today's minutes; a seal image, say) become ImageObjects with the picture as PNG.
-What it does not translate (WeasyPrint's minutes contain none; OfdError says so if they ever do):
-shadings, inline images, rotated or skewed text, fonts other than Type0/Identity-H. Clipping paths are
-dropped: WeasyPrint clips only to the box it then fills. Hook for the 核验 page:
+Pictures (none in today's minutes; a seal image, say) become ImageObjects holding the picture
+as PNG. What it does not translate (the minutes contain none; OfdError says so if they ever do):
+shadings, inline images, rotated or skewed text, fonts other than Type0/Identity-H. Clipping
+paths are dropped: WeasyPrint clips only to the box it then fills. Hook for the 核验 page:
 meetings.services.issued_minutes_by_ofd_sha256().
 
 Units: OFD measures in millimetres from the top-left corner, y downwards; PDF in points from the
-bottom-left. Everything is converted once, in `_to_mm`.
+bottom-left. Every point is converted once, in PageReader.to_mm.
 """
 
 import copy
