@@ -1,7 +1,8 @@
 """Times the minutes PDF (`make bench-pdf`, `python -m bench.pdf`): a 2-page and a 20-page 纪要,
-cold and warm, with memory and size; and a 3-page 纪要 rendered and signed as issuance does it
-(issue 15: ≤ 0.5 s warm, ≤ 400 KiB), with the office's certificate of the settings (the demo
-certificate of `make run` under the dev settings; made here if it is missing).
+cold and warm, with memory and size; the OFD copy made from each PDF (time and size); and a
+3-page 纪要 rendered and signed as issuance does it (issue 15: ≤ 0.5 s warm, ≤ 400 KiB), with the
+office's certificate of the settings (the demo certificate of `make run` under the dev settings;
+made here if it is missing).
 
 The minutes are built inside a transaction that is rolled back, so it leaves the database as it
 found it; it needs only `migrate` and `load_charter` (the development database by default, or
@@ -104,8 +105,8 @@ def peak_rss_mib() -> float:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        description="测量纪要 PDF 的生成时间、内存峰值和文件大小（约 2 页与 20 页，首次与热启动；"
-        "3 页纪要生成并签名）。"
+        description="测量纪要 PDF 的生成时间、内存峰值和文件大小（约 2 页与 20 页，首次与热启动），"
+        "OFD 副本的生成时间和大小，以及 3 页纪要生成并签名。"
     )
     parser.add_argument("--runs", type=int, default=5, help="热启动测量次数（取中位数）")
     runs = parser.parse_args(argv).runs
@@ -137,9 +138,11 @@ class PdfBench:
     def __init__(self):
         # Issuance imports the renderer on first use too (meetings/services.py): time it.
         start = time.perf_counter()
+        from meetings.ofd import pdf_to_ofd
         from meetings.pdf import render_minutes_pdf
 
         self.render = render_minutes_pdf
+        self.to_ofd = pdf_to_ofd
         self.imported = time.perf_counter() - start
         print(
             f"导入渲染器（WeasyPrint、Pango）{self.imported:.3f} s；进程内存峰值 {peak_rss_mib():.0f} MiB"
@@ -181,6 +184,13 @@ class PdfBench:
         render()
         _, python_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        # The OFD copy issuance makes from the same PDF (meetings/ofd.py), timed the same way.
+        # The first conversion of a process also converts its glyphs (meetings/ofd.py caches them).
+        ofd_times = []
+        for _ in range(max(1, runs) + 1):
+            start = time.perf_counter()
+            ofd = self.to_ofd(pdf)
+            ofd_times.append(time.perf_counter() - start)
         median = statistics.median(warm)
         target = TARGETS[f"warm-{label}"]
         size_target = SIZE_TARGETS.get(label, TARGETS["size"])
@@ -191,7 +201,10 @@ class PdfBench:
             f"热启动中位数 {median:.3f} s（{runs} 次，{min(warm):.3f}–{max(warm):.3f} s，"
             f"目标 ≤ {target} s）；内存：一次渲染的 Python 分配峰值 {python_peak / 2**20:.1f} MiB，"
             f"进程峰值（RSS）首次后 {first_rss:.0f} MiB / 测完 {peak_rss_mib():.0f} MiB；"
-            f"PDF {len(pdf) / 1024:.0f} KiB"
+            f"PDF {len(pdf) / 1024:.0f} KiB；"
+            f"OFD 副本：首次 {ofd_times[0]:.3f} s，其后中位数 {statistics.median(ofd_times[1:]):.3f} s"
+            f"（{len(ofd_times) - 1} 次，{min(ofd_times[1:]):.3f}–{max(ofd_times[1:]):.3f} s），"
+            f"OFD {len(ofd) / 1024:.0f} KiB"
         )
         if sign:
             # The issue's two numbers on a line of their own; the signing alone after them.

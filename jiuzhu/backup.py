@@ -1,4 +1,5 @@
-"""Backups that restore: the database and the stored files (materials, issued PDFs), in one archive.
+"""Backups that restore: the database and the stored files (materials, issued PDFs and their OFD
+copies), in one archive.
 
 An archive (.tar.gz) holds:
   database.sqlite3 or database.pgdump   the database (SQLite backup API, or pg_dump -Fc)
@@ -233,4 +234,27 @@ def verify(manifest: dict, *, connection, media_root: Path) -> list[str]:
     for name, sha in manifest["files"].items():
         if files.get(name) != sha:
             problems.append(f"文件 {name} 缺失或内容不一致")
+    problems += issued_file_problems(connection, files)
+    return problems
+
+
+def issued_file_problems(connection, files: dict[str, str]) -> list[str]:
+    """Each issued minutes' PDF and OFD copy, as the restored database names them, must be among
+    the restored files with the SHA-256 recorded at issuance (a backup taken while a file was
+    missing would otherwise restore "identical" and still be broken)."""
+    problems = []
+    table = connection.ops.quote_name("meetings_minutes")
+    if "meetings_minutes" not in connection.introspection.table_names():
+        return problems
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT year, number, pdf, pdf_sha256, ofd, ofd_sha256 FROM {table} "  # noqa: S608
+            "WHERE status = 'issued'"
+        )
+        for year, number, *pairs in cursor.fetchall():
+            for kind, (name, sha) in zip(("PDF", "OFD"), (pairs[:2], pairs[2:]), strict=True):
+                if name and files.get(name) != sha:
+                    problems.append(
+                        f"纪要〔{year}〕第{number}期的 {kind} 文件 {name} 缺失或与印发时不一致"
+                    )
     return problems

@@ -31,7 +31,16 @@ class AgendaItemAdmin(ReadOnlyStatusAdmin):
 class MinutesAdmin(ReadOnlyStatusAdmin):
     list_display = ("__str__", "status", "issued_at")
     list_filter = ("status", "year")
-    readonly_fields = ("year", "number", "pdf", "pdf_sha256", "issued_by", "issued_at")
+    readonly_fields = (
+        "year",
+        "number",
+        "pdf",
+        "pdf_sha256",
+        "ofd",
+        "ofd_sha256",
+        "issued_by",
+        "issued_at",
+    )
 
 
 @admin.register(Distribution)

@@ -348,6 +348,9 @@ class Reply(models.Model):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+OFD_CONTENT_TYPE = "application/ofd"  # the media type GB/T 33190 files are served with
+
+
 class Minutes(models.Model):
     class Action(models.TextChoices):
         """The steps of its 办理记录 (members.Step)."""
@@ -412,6 +415,10 @@ class Minutes(models.Model):
     )
     pdf = models.FileField("PDF", upload_to="minutes/", blank=True, max_length=200)
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    # The OFD copy (GB/T 33190) of the same PDF, made at issuance by meetings/ofd.py. Indexed:
+    # the 核验 page looks a checked file up by its SHA-256.
+    ofd = models.FileField("OFD", upload_to="minutes/", blank=True, max_length=200)
+    ofd_sha256 = models.CharField("OFD SHA-256", max_length=64, blank=True, db_index=True)
     steps = GenericRelation("members.Step", verbose_name="办理记录")
 
     history = HistoricalRecords(m2m_fields=[narrowed_units])
@@ -451,6 +458,16 @@ class Minutes(models.Model):
             name=f"伊金霍洛旗社会救助联席会议纪要{self.number_label}.pdf",
             content_type="application/pdf",
             sha256=self.pdf_sha256,
+        )
+
+    @property
+    def issued_ofd(self) -> ServedFile:
+        """The OFD copy of the issued PDF, under the same name with .ofd."""
+        return ServedFile(
+            file=self.ofd,
+            name=f"伊金霍洛旗社会救助联席会议纪要{self.number_label}.ofd",
+            content_type=OFD_CONTENT_TYPE,
+            sha256=self.ofd_sha256,
         )
 
 

@@ -878,6 +878,7 @@ def issue_minutes(minutes, *, by, confirmed=()) -> Minutes:
     minutes.pdf.save(name, ContentFile(pdf), save=False)
     stored = minutes.pdf.name
     try:
+        store_ofd_copy(minutes, pdf)  # the OFD copy beside the PDF (issue 16)
         minutes.status, minutes.issued_by, minutes.issued_at = Minutes.Status.ISSUED, by, now
         minutes.save()
         _distribute(minutes, now)
@@ -885,6 +886,8 @@ def issue_minutes(minutes, *, by, confirmed=()) -> Minutes:
         record_step(minutes, Minutes.Action.ISSUED, by=by, comment=_issue_comment(minutes))
     except Exception:
         minutes.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
+        if minutes.ofd:
+            minutes.ofd.storage.delete(minutes.ofd.name)
         raise
     notifications.minutes_changed(minutes)
     return minutes
@@ -938,6 +941,59 @@ def _issue_comment(minutes: Minutes) -> str:
     if plan.all_members:
         return minutes.number_label
     return f"{minutes.number_label}；分送{len(plan.main)}个单位，原因：{plan.reason}"
+
+
+def store_ofd_copy(minutes: Minutes, pdf: bytes) -> None:
+    """Convert the issued PDF to OFD (meetings/ofd.py) and keep it with its SHA-256, stored once
+    under the same name as the PDF with .ofd. The caller saves `minutes`: issue_minutes, or
+    add_ofd_copy for minutes issued before the OFD copy existed."""
+    from .ofd import OfdError, pdf_to_ofd
+
+    try:
+        ofd = pdf_to_ofd(pdf)
+    except OfdError as e:  # the PDF has something the converter does not translate
+        raise MeetingsError(f"无法生成 OFD 副本：{e}") from e
+    minutes.ofd_sha256 = hashlib.sha256(ofd).hexdigest()
+    name = f"{minutes.year}-{minutes.number}-{minutes.ofd_sha256[:12]}.ofd"
+    minutes.ofd.save(name, ContentFile(ofd), save=False)
+
+
+@transaction.atomic
+def add_ofd_copy(minutes) -> Minutes:
+    """The OFD copy of minutes issued before issuance made one (manage.py ofd_copies): made from
+    the stored PDF, which must still match its SHA-256. Does nothing if the copy exists."""
+    minutes = lock(minutes)
+    if minutes.status != Minutes.Status.ISSUED or minutes.ofd_sha256:
+        return minutes
+    with minutes.pdf.open("rb") as handle:
+        pdf = handle.read()
+    if hashlib.sha256(pdf).hexdigest() != minutes.pdf_sha256:
+        raise MeetingsError(
+            f"{minutes.number_label}的 PDF 与印发时记录的 SHA-256 不符，不能生成 OFD。"
+        )
+    store_ofd_copy(minutes, pdf)
+    try:
+        minutes.save(update_fields=["ofd", "ofd_sha256"])
+    except Exception:
+        minutes.ofd.storage.delete(minutes.ofd.name)
+        raise
+    return minutes
+
+
+def issued_minutes_by_ofd_sha256(sha256: str) -> Minutes | None:
+    """The issued minutes whose OFD copy has this SHA-256, or None.
+
+    For the 核验 page (being built by helper `sign`): a checked OFD answers like a checked PDF
+    — look the uploaded file's SHA-256 up here as well as against pdf_sha256.
+    """
+    sha256 = (sha256 or "").strip().lower()
+    if len(sha256) != 64:
+        return None
+    return (
+        Minutes.objects.filter(status=Minutes.Status.ISSUED, ofd_sha256=sha256)
+        .select_related("meeting")
+        .first()
+    )
 
 
 def _distribute(minutes: Minutes, now):

@@ -46,4 +46,5 @@ urlpatterns = [
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes-pdf"),
     path("minutes/<int:pk>/pdf/view/", views.minutes_pdf_view, name="minutes-pdf-view"),
     path("minutes/<int:pk>/preview.pdf", views.minutes_preview, name="minutes-preview"),
+    path("minutes/<int:pk>/ofd/", views.minutes_ofd, name="minutes-ofd"),
 ]

@@ -820,6 +820,20 @@ def _issued_pdf(request, pk, *, inline):
     )
 
 
+@role_required()
+@require_safe
+def minutes_ofd(request, pk):
+    """The OFD copy: the same people as the PDF, counted as a download of the minutes."""
+    minutes = perms.get_issued_minutes_for_user(request.user, pk)
+    if not minutes.ofd:
+        raise Http404("这期纪要没有 OFD 副本。")
+    return serve_stored_file(
+        request,
+        minutes.issued_ofd,
+        log=lambda: services.record_download(minutes, by=request.user),
+    )
+
+
 @role_required(Role.OFFICE, Role.LEADER)
 @require_safe
 def minutes_preview(request, pk):

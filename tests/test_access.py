@@ -179,6 +179,7 @@ MATRIX = {
     # 核验 reads only; a POST without a file re-shows the form. Anonymous users only where the
     # office switched the page on (VERIFY_PUBLIC, tested in tests/meetings/test_signing.py).
     "meetings:minutes-verify": (_no_args, READERS, READERS),
+    "meetings:minutes-ofd": (_minutes, INVITED, READ_ONLY),  # the OFD copy: whoever gets the PDF
     "meetings:minutes-export": (
         _no_args,
         {"office": 200, "leader": 200},

@@ -19,7 +19,7 @@ from cases.identity import make_id
 from cases.models import Case
 from duties import services as duties_services
 from duties.models import Duty, Escalation, Task
-from meetings import pdf
+from meetings import ofd, pdf
 from meetings import services as meeting_services
 from members.models import Person, Seat, Tenure, Unit
 from tests.factories import approved_minutes, make_item, make_meeting
@@ -47,6 +47,7 @@ def quick_pdf(monkeypatch):
     monkeypatch.setattr(pdf, "render_minutes_pdf", lambda minutes, **kw: b"%PDF-1.7\n%test\n")
     monkeypatch.setattr(meeting_services, "pdf_text", lambda data: "")  # the bytes are no PDF
     monkeypatch.setattr(meeting_services.signing, "sign_pdf", lambda data: data)  # nor signable
+    monkeypatch.setattr(ofd, "pdf_to_ofd", lambda data: b"PK\x03\x04 test")  # nor an OFD
 
 
 # --- the worlds of n rows -------------------------------------------------------------------------
