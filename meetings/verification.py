@@ -83,7 +83,34 @@ MINUTES_PDF = IssuedKind(
         _minutes_pdf(m) for m in _issued_minutes().filter(year=year, number=number)
     ],
 )
-ISSUED_KINDS: list[IssuedKind] = [MINUTES_PDF]
+
+
+def _minutes_ofd(minutes: Minutes) -> IssuedFile:
+    # The OFD copy is made from the signed PDF and kept with its own SHA-256; it carries no
+    # PAdES signature of its own, so it is checked byte for byte against the stored copy.
+    return IssuedFile(
+        title=f"{minutes.number_label}纪要（OFD 副本）",
+        format="OFD",
+        issued_at=minutes.issued_at,
+        sha256=minutes.ofd_sha256,
+        file=minutes.ofd,
+        signed=False,
+    )
+
+
+def _minutes_with_ofd():
+    return Minutes.objects.filter(status=Minutes.Status.ISSUED).exclude(ofd="")
+
+
+MINUTES_OFD = IssuedKind(
+    format="OFD",
+    by_sha256=lambda sha: [_minutes_ofd(m) for m in _minutes_with_ofd().filter(ofd_sha256=sha)],
+    by_number=lambda year, number: [
+        _minutes_ofd(m) for m in _minutes_with_ofd().filter(year=year, number=number)
+    ],
+    pades=False,
+)
+ISSUED_KINDS: list[IssuedKind] = [MINUTES_PDF, MINUTES_OFD]
 
 
 def find_by_sha256(sha: str) -> IssuedFile | None:
@@ -199,6 +226,13 @@ def verify_file(data: bytes) -> Verdict:
     if issued is not None:
         return _authentic(issued)
     details = [("文件 SHA-256", sha)]
+    if data.startswith(b"PK\x03\x04"):  # an OFD package (a zip) that matches no stored copy
+        return Verdict(
+            Outcome.UNKNOWN,
+            "这个 OFD 文件与本系统印发的任何纪要 OFD 副本都不一致：可能不是本系统印发的，"
+            "或印发后被改动过。请向办公室索取原件。",
+            details,
+        )
     if not data.startswith(b"%PDF-"):
         return Verdict(
             Outcome.REFUSED,

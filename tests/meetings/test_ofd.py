@@ -18,6 +18,7 @@ import pdfplumber
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
@@ -27,7 +28,8 @@ from meetings import services
 from meetings.models import Distribution, Download, Minutes
 from meetings.ofd import NS, pdf_to_ofd
 from meetings.pdf import MARK, render_minutes_pdf
-from tests.factories import approved_minutes
+from members.permissions import Role
+from tests.factories import approved_minutes, make_user
 from tests.meetings.test_pdf import DECISIONS, ISSUED, NUMBER, make_minutes
 
 MM_PER_PT = 25.4 / 72
@@ -288,9 +290,12 @@ def test_a_liaison_downloads_the_ofd_and_it_counts_like_the_pdf(client, office, 
     assert row.download_count == 2 and Download.objects.filter(by=liaison).count() == 2
 
 
-def test_a_unit_not_sent_the_minutes_gets_404_for_the_ofd(client, office, leader, liaison, member):
+def test_a_unit_not_sent_the_minutes_gets_404_for_the_ofd(client, office, leader, liaison):
     minutes = services.issue_minutes(approved_minutes(office, leader, liaison), by=office)
-    client.force_login(member)
+    # Every member unit receives minutes; the 旗人民政府's own member account is not one of them.
+    outsider = make_user("gov-member", Role.MEMBER, "旗人民政府")
+    assert not minutes.distributions.filter(unit=outsider.unit).exists()
+    client.force_login(outsider)
     assert client.get(reverse("meetings:minutes-ofd", args=[minutes.pk])).status_code == 404
 
 
@@ -466,3 +471,21 @@ def test_objects_hold_their_children_in_the_order_of_the_standards_sequences(pac
                 last = obj[-1].tag.split("}")[1]
                 assert last == ("TextCode" if kind == "TextObject" else "AbbreviatedData")
                 assert all(obj.get(a) for a in ("ID", "Boundary"))
+
+
+def test_the_verify_page_recognises_the_ofd_copy_and_a_changed_one(client, office, leader, liaison):
+    from meetings.verification import Outcome, verify_digest, verify_file
+
+    minutes = services.issue_minutes(approved_minutes(office, leader, liaison), by=office)
+    data = minutes.ofd.read()
+    verdict = verify_file(data)
+    assert verdict.ok and "OFD 副本" in verdict.message
+    assert verify_digest(minutes.year, minutes.number, minutes.ofd_sha256).ok
+    changed = data[:-1] + bytes([data[-1] ^ 1])
+    assert verify_file(changed).outcome == Outcome.UNKNOWN
+    client.force_login(liaison)
+    page = client.post(
+        reverse("meetings:minutes-verify"),
+        {"mode": "file", "file": SimpleUploadedFile("纪要.ofd", data)},
+    ).content.decode()
+    assert "OFD 副本" in page and "文件完整" in page
