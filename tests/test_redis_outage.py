@@ -95,3 +95,22 @@ def test_no_rendered_page_is_written_to_the_cache(client, office, liaison, redis
             assert client.get(reverse(name)).status_code == 200
     values = [redis_client.get(key) or b"" for key in redis_client.keys("*")]
     assert values and not [v for v in values if b"<html" in v or "旗民政局".encode() in v]
+
+
+def test_a_restore_forgets_only_this_apps_cached_sessions(client, office, settings, redis_server):
+    from jiuzhu.management.commands.restore import forget_cached_sessions
+
+    _, redis_client, port = redis_server
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "KEY_PREFIX": "jiuzhu",
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client.post(reverse("login"), {"username": "office", "password": PASSWORD})
+    redis_client.set("another-program:key", "kept")
+    assert any(k.startswith(b"jiuzhu:") for k in redis_client.keys("*"))
+    forget_cached_sessions()
+    assert redis_client.keys("*") == [b"another-program:key"]

@@ -8,6 +8,16 @@ from django.db import connections
 from jiuzhu.backup import BackupError, restore_backup, verify
 
 
+def forget_cached_sessions():
+    """The database was replaced outside Django's view: no cached session of the old data may
+    outlive it (cached_db sessions in Redis). Only this app's keys (its KEY_PREFIX) go: Redis's
+    FLUSHDB, which cache.clear() sends, would empty a database other programs may share."""
+    if hasattr(cache, "delete_pattern"):  # django-redis
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
 class Command(BaseCommand):
     help = "从备份文件恢复数据库和存储文件，并逐表、逐文件核对。会覆盖当前数据库。"
 
@@ -31,9 +41,7 @@ class Command(BaseCommand):
         except BackupError as e:
             raise CommandError(str(e)) from e
         connections["default"].close()
-        # The database was replaced outside Django's view: no cached session of the old data
-        # may outlive it (cached_db sessions in Redis).
-        cache.clear()
+        forget_cached_sessions()
         problems = verify(
             manifest, connection=connections["default"], media_root=Path(settings.MEDIA_ROOT)
         )
