@@ -275,7 +275,7 @@ def test_a_case_page(client, office, rows):
     units = list(Unit.objects.exclude(kind=Unit.Kind.GOVERNMENT))
     for i in range(rows):
         cases_services.request_verification(
-            case, by=office, unit=units[i % len(units)], subject="户籍、车辆"
+            case, by=office, unit=units[i % len(units)], subject=f"户籍、车辆（{i}）"
         )
     client.force_login(office)
     assert count(client, case.get_absolute_url()) == 16
