@@ -25,6 +25,9 @@ Applying it to a view that creates something (reports, issue 13, do it like this
   remembered as the result; a refusal is either a re-rendered form (200) or the house's
   ``messages.error(...)`` + redirect — in both the token stays unspent, so the user can correct
   the form and send it again.
+- Which views: those that create rows (a form that adds, uploads or drafts). A state change
+  (approve, issue, 签收…) is already safe twice over: its service refuses the second call
+  because the state moved; ``@once`` on it only turns that refusal into the first result.
 - Tests: ``tests/members/test_idempotency.py`` shows how to race five real POSTs of one form
   against a live server (``post_in_parallel``); the meta-test there checks that every form on the
   main pages that posts to a ``@once`` view carries a token.
