@@ -443,6 +443,7 @@ def test_every_form_posting_to_a_protected_view_carries_a_token(people):
         "task-close",
         "case-create",
         "case-verify",
+        "case-submit",
         "meeting-create",
         "meeting-observer",
         "minutes-create",
