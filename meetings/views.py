@@ -273,7 +273,6 @@ def meeting_create(request):
 
 
 @role_required(Role.OFFICE)
-@once
 def meeting_edit(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
     initial = {
