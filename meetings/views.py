@@ -328,7 +328,6 @@ def meeting_detail(request, pk):
             "now": timezone.now(),
             "reply_rows": [(u, replies.get(u.pk)) for u in invited],
             "replied": len(replies),
-            "reply_deadline": Reply.deadline_of(meeting),
             "own_reply": own_reply,
             "can_reply": not meeting.is_written
             and meeting.status == Meeting.Status.NOTIFIED

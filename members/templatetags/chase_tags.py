@@ -2,16 +2,20 @@
 the form that sends one (rows: the task's parts or the minutes' distributions)."""
 
 from django import template
-from django.contrib.contenttypes.models import ContentType
-
-from members.models import Chase
-from members.permissions import is_office
 
 register = template.Library()
 
 
 @register.inclusion_tag("members/_chase.html", takes_context=True)
 def chase_panel(context, subject, kind, rows, url):
+    # Imported here, not at the top: Django imports every app's tag modules at start-up, and
+    # tests/test_migrations.py runs the earlier main's code, whose `members.templatetags` the
+    # editable install resolves to this tree; a top-level import of a newer model would break it.
+    from django.contrib.contenttypes.models import ContentType
+
+    from members.models import Chase
+    from members.permissions import is_office
+
     done_field = "done_at" if kind == Chase.Kind.TASK else "acknowledged_at"
     rows = list(rows)
     history = Chase.objects.filter(
