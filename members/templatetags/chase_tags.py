@@ -16,7 +16,11 @@ def chase_panel(context, subject, kind, rows, url):
     from members.models import Chase
     from members.permissions import is_office
 
-    done_field = "done_at" if kind == Chase.Kind.TASK else "acknowledged_at"
+    done_field, late_label = {
+        Chase.Kind.TASK: ("done_at", "全部未完成的单位"),
+        Chase.Kind.MINUTES: ("acknowledged_at", "全部未签收的单位"),
+        Chase.Kind.REPLY: ("replied_at", "全部未答复的单位"),
+    }[kind]
     rows = list(rows)
     history = Chase.objects.filter(
         content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk
@@ -25,6 +29,7 @@ def chase_panel(context, subject, kind, rows, url):
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
         "label": Chase.Kind(kind).label,
+        "late_label": late_label,
         "history": history,
         "url": url,
         "can_chase": is_office(context["request"].user),
