@@ -88,7 +88,7 @@ def test_a_town_case_is_verified_deliberated_in_writing_and_supervised(
     page.get_by_role("button", name="发出核对请求").click()
     see(page, "核对请求已发出。")
     checks = page.get_by_role("region", name="家庭经济状况核对")
-    assert "旗公安局：户籍、车辆" in checks.inner_text()
+    assert "公安局：户籍、车辆" in checks.inner_text()
     assert "待答复" in checks.inner_text()
     log_out(page)
 
