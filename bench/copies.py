@@ -15,7 +15,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from cases.models import AccessLog, Case, HouseholdMember, Measure, Verification
-from duties.models import Escalation, Extension, Feedback, Task, TaskUnit
+from duties.models import (
+    Escalation,
+    Extension,
+    Feedback,
+    Report,
+    ReportLine,
+    ReportRound,
+    Scheme,
+    SchemeItem,
+    Task,
+    TaskUnit,
+    UnitResult,
+)
 from meetings.models import (
     AgendaItem,
     Attendance,
@@ -35,6 +47,12 @@ WORKFLOW = [
     Feedback,
     Extension,
     Escalation,
+    ReportRound,
+    Report,
+    ReportLine,
+    Scheme,
+    SchemeItem,
+    UnitResult,
     Meeting,
     AgendaItem,
     Attendance,

@@ -238,6 +238,22 @@ def pick_pages(users) -> tuple[list[Page], dict]:
     )
     ledger = reverse("duties:task-list")
     search = reverse("search")
+    from duties.models import ReportRound, Scheme
+
+    report_round = ReportRound.objects.filter(status=ReportRound.Status.PUBLISHED).first()
+    scheme = Scheme.objects.filter(status=Scheme.Status.PUBLISHED).first()
+    unit_work = []
+    if report_round and scheme:
+        unit_work = [
+            Page("round", "信息报送 报送任务页", "office", report_round.get_absolute_url()),
+            Page(
+                "statistics",
+                "信息报送 统计（含走势图）",
+                "office",
+                reverse("duties:round-statistics", args=[report_round.pk]),
+            ),
+            Page("ranking", "年度考评 排名", "office", scheme.get_absolute_url()),
+        ]
     pages = [
         Page("health", "健康检查 /healthz（上限）", "—", "/healthz", "baseline"),
         # The lightest signed-in page: the layout alone (navigation, user, roles) around a
@@ -287,6 +303,7 @@ def pick_pages(users) -> tuple[list[Page], dict]:
             "export",
             rows=export_rows,
         ),
+        *unit_work,
     ]
     extra = {
         "pdf": reverse("meetings:minutes-pdf", args=[pdf_minutes]),

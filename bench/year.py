@@ -24,7 +24,7 @@ from cases import services as cases
 from cases.identity import make_id
 from cases.models import Case, HouseholdMember
 from duties import services as duties
-from duties.models import Duty, Escalation, Task, TaskUnit
+from duties.models import Duty, Escalation, Indicator, Report, Task, TaskUnit
 from meetings import services as meetings
 from meetings.models import AgendaItem, Attendance, Meeting
 from members import services as members
@@ -34,6 +34,28 @@ from . import words as w
 
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
+REPORTING_KINDS = (Unit.Kind.DEPARTMENT, Unit.Kind.MASS_ORGANISATION, Unit.Kind.TOWN)
+INDICATORS = [
+    ("临时救助人次", "人次", "integer"),
+    ("临时救助金额", "元", "money"),
+    ("医疗救助人次", "人次", "integer"),
+    ("主动发现困难群众户数", "户", "integer"),
+]
+
+
+def ensure_indicators(office):
+    """The reported indicators, made once through the service (they are not copied per year)."""
+    if Indicator.objects.exists():
+        return
+    for n, (name, measure, kind) in enumerate(INDICATORS, 1):
+        duties.create_indicator(
+            by=office,
+            name=name,
+            measure=measure,
+            kind=kind,
+            unit_kinds=list(REPORTING_KINDS),
+            order=n,
+        )
 
 
 @dataclass
@@ -226,6 +248,14 @@ class Year:
         if not self.finished:
             for at in self.spread(3, datetime.date(y, 3, 1), datetime.date(y, 10, 31)):
                 self.spawn(self.succession(), at)
+        # 救助信息报送: each quarter's figures, asked for on the first workday after it ends
+        # (the fourth quarter's in January; a finished year's scheduler runs into June).
+        ensure_indicators(self.people.office[0])
+        for quarter in (1, 2, 3, 4):
+            end = datetime.date(y + (quarter == 4), 1 if quarter == 4 else quarter * 3 + 1, 1)
+            self.spawn(self.report_round(quarter), aware(workday(end), 9))
+        # 年度考评 of the year: drafted in December; a finished year's is published in January.
+        self.spawn(self.assessment(), aware(workday(datetime.date(y, 12, 1)), 10))
 
     # --- meetings and minutes --------------------------------------------------------------
 
@@ -541,6 +571,63 @@ class Year:
         )
         return
         yield
+
+    # --- 救助信息报送 and 年度考评 -----------------------------------------------------------
+
+    def report_round(self, quarter):
+        """The units send their figures: most within the 15 days, some late, a few never."""
+        rng = self.rng
+        units = [
+            u
+            for u in self.people.units.values()
+            if u.pk in self.people.liaisons and u.kind in REPORTING_KINDS
+        ]
+        opened = timezone.localdate()
+        round_ = duties.open_round(
+            by=self.office(),
+            period="quarter",
+            year=self.year,
+            number=quarter,
+            deadline=opened + 15 * DAY,
+            units=units,
+            indicators=list(Indicator.objects.filter(active=True)),
+        )
+        sending = []
+        for report in round_.reports.all():
+            r = rng.random()
+            if r < 0.04:
+                continue  # 缺报
+            days = rng.uniform(1, 14) if r < 0.88 else rng.uniform(16, 24)
+            sending.append((self.later(days, days), report))
+        sending.sort(key=lambda pair: pair[0])
+        for at, report in sending:
+            yield at
+            lines = report.lines.select_related("indicator")
+            values = {
+                line.indicator_id: str(
+                    rng.randint(0, 400) * (150 if line.indicator.kind == "money" else 1)
+                )
+                for line in lines
+            }
+            duties.submit_report(report, by=self.liaison(report.unit_id), values=values)
+        yield self.later(26, 28, aware(opened, 9))
+        office = self.office()
+        for report in round_.reports.filter(status=Report.Status.SUBMITTED):
+            duties.accept_report(report, by=office)
+        duties.close_round(round_, by=office)
+        yield self.later(1, 3)
+        duties.publish_round(round_, by=self.office())
+
+    def assessment(self):
+        scheme = duties.create_scheme(by=self.office(), year=self.year)
+        if not self.finished:
+            return
+        yield aware(workday(datetime.date(self.year + 1, 1, 20)), 10)
+        duties.submit_scheme(scheme, by=self.office())
+        yield self.later(2, 5)
+        duties.approve_scheme(scheme, by=self.rng.choice(self.people.leaders))
+        yield self.later(1, 3)
+        duties.publish_scheme(scheme, by=self.office())
 
     # --- tasks and supervision ---------------------------------------------------------------
 

@@ -202,3 +202,12 @@ class PersonalDataForm(forms.Form):
             return validate_phone(self.cleaned_data["phone"])
         except InvalidID as e:
             raise ValidationError(str(e)) from e
+
+
+class MemberIdentityForm(forms.Form):
+    """One household member's name and ID number, on the office's edit page."""
+
+    name = forms.CharField(
+        label="姓名", max_length=30, error_messages={"required": "请填写家庭成员的姓名。"}
+    )
+    id_number = IDNumberField(label="身份证号")

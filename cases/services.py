@@ -377,8 +377,9 @@ PERSONAL_LABELS = {
 
 
 @transaction.atomic
-def update_personal_data(case, *, by, applicant, id_number, phone, address) -> Case:
-    """The office corrects the applicant's personal data. The step log says THAT these fields
+def update_personal_data(case, *, by, applicant, id_number, phone, address, household=None) -> Case:
+    """The office corrects the applicant's (and, with `household` = {member pk: (name, ID
+    number)}, the household members') personal data. The step log says THAT these fields
     changed and by whom, never the values (the history tables leave them out too)."""
     if not perms.can_manage_cases(by):
         raise CasesError("只有办公室可以修改个案的个人信息。")
@@ -402,17 +403,33 @@ def update_personal_data(case, *, by, applicant, id_number, phone, address) -> C
         "address": address,
     }
     changed = [f for f, value in new.items() if getattr(case, f) != value]
-    if not changed:
+    labels = [PERSONAL_LABELS[f] for f in changed]
+    members = []
+    for member in case.household.all():
+        if member.pk not in (household or {}):
+            continue
+        name, number = household[member.pk]
+        name = (name or "").strip()
+        if not name:
+            raise CasesError("请填写家庭成员的姓名。")
+        number = _id(number, f"家庭成员（{member.relation}）")
+        fields = [f for f, v in (("name", name), ("id_number", number)) if getattr(member, f) != v]
+        if fields:
+            member.name, member.id_number = name, number
+            members.append((member, fields))
+            labels += [
+                f"家庭成员（{member.relation}）{'姓名' if f == 'name' else '身份证号'}"
+                for f in fields
+            ]
+    if not labels:
         raise CasesError("个人信息没有改动。")
-    for f in changed:
-        setattr(case, f, new[f])
-    case.save(update_fields=changed)
-    record_step(
-        case,
-        Case.Event.EDITED,
-        by=by,
-        comment="修改了" + "、".join(PERSONAL_LABELS[f] for f in changed),
-    )
+    if changed:
+        for f in changed:
+            setattr(case, f, new[f])
+        case.save(update_fields=changed)
+    for member, fields in members:
+        member.save(update_fields=fields)
+    record_step(case, Case.Event.EDITED, by=by, comment="修改了" + "、".join(labels))
     return case
 
 

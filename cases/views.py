@@ -25,6 +25,7 @@ from .forms import (
     CaseForm,
     MeasureFormSet,
     MemberFormSet,
+    MemberIdentityForm,
     PersonalDataForm,
     RefuseForm,
     SubmitForm,
@@ -169,9 +170,28 @@ def case_edit(request, pk):
         return redirect(case)
     initial = {f: getattr(case, f) for f in ("applicant", "id_number", "phone", "address")}
     form = PersonalDataForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    members = [
+        (
+            m,
+            MemberIdentityForm(
+                request.POST or None,
+                prefix=f"m{m.pk}",
+                initial={"name": m.name, "id_number": m.id_number},
+            ),
+        )
+        for m in case.household.all()
+    ]
+    # Every form is validated, so each shows its own errors at once.
+    checked = [form.is_valid(), *(f.is_valid() for _, f in members)]
+    valid = all(checked)
+    if request.method == "POST" and valid:
+        household = {
+            m.pk: (f.cleaned_data["name"], f.cleaned_data["id_number"]) for m, f in members
+        }
         try:
-            services.update_personal_data(case, by=request.user, **form.cleaned_data)
+            services.update_personal_data(
+                case, by=request.user, household=household, **form.cleaned_data
+            )
         except services.CasesError as e:
             form.add_error(None, str(e))
         else:
@@ -179,9 +199,13 @@ def case_edit(request, pk):
             return redirect(case)
     if request.method == "GET":
         services.view_full_record(
-            case, by=request.user, fields=["applicant", "id_number", "phone", "address"]
+            case,
+            by=request.user,
+            fields=["applicant", "id_number", "phone", "address", "member_names", "member_ids"],
         )
-    response = render(request, "cases/case_edit.html", {"case": case, "form": form})
+    response = render(
+        request, "cases/case_edit.html", {"case": case, "form": form, "members": members}
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Duty, Task
+from .models import Duty, Indicator, Task
 
 
 @admin.register(Duty)
@@ -18,3 +18,12 @@ class TaskAdmin(SimpleHistoryAdmin):
     list_filter = ("status", "source")
     list_select_related = ("lead_unit",)
     search_fields = ("title",)
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    """报送指标: IT may correct a help text or retire an indicator (active); the office adds them."""
+
+    list_display = ("name", "measure", "kind", "order", "active")
+    list_filter = ("active", "kind")
+    search_fields = ("name",)

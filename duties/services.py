@@ -465,17 +465,18 @@ def import_report_xlsx(report, *, by, upload) -> Report:
 def submit_report(report, *, by, values: dict | None = None, note=None, files=()) -> Report:
     """报送 (or 重新报送 after a return): every figure filled in; the office is told on its home."""
     report = _editable_report(report, by)
-    if values is not None:
-        checked = _check_figures(report, values)
-        note = _check_note(note)
-        _write_figures(report, checked, note, files, by)
+    lines = list(report.lines.select_related("indicator"))
+    checked = _check_figures(report, values) if values is not None else None
+    # Every refusal before anything is written: a refused upload must leave no file behind.
     missing = [
         line.indicator.name
-        for line in report.lines.select_related("indicator")
-        if line.value is None
+        for line in lines
+        if (checked[line.indicator_id] if checked is not None else line.value) is None
     ]
     if missing:
         raise DutiesError(f"还有指标未填写：{'、'.join(missing)}。没有发生的请填 0。")
+    if checked is not None:
+        _write_figures(report, checked, _check_note(note), files, by)
     resubmitted = report.status == Report.Status.RETURNED
     now = timezone.now()
     report.status, report.submitted_at, report.submitted_by = Report.Status.SUBMITTED, now, by

@@ -9,6 +9,7 @@ document needs no image or stylesheet from anywhere, so the renderer fetches not
 import datetime
 import os
 import threading
+from decimal import Decimal
 from pathlib import Path
 
 import weasyprint
@@ -120,6 +121,11 @@ def render_statistics_pdf(round_, *, published_on: datetime.date) -> bytes:
     )
 
 
+def _points(value) -> str:
+    """25.00 → 25, 2.50 → 2.5: a weight or threshold as a person writes it."""
+    return f"{Decimal(value).normalize():f}"
+
+
 def render_assessment_pdf(scheme, rows, *, published_on: datetime.date) -> bytes:
     """考评结果: the ranking, grades, 一票否决 with its reason, and each unit's item scores."""
     items = [b["item"] for b in rows[0]["breakdown"]] if rows else []
@@ -128,11 +134,15 @@ def render_assessment_pdf(scheme, rows, *, published_on: datetime.date) -> bytes
         "office": OFFICE,
         "published_on": cn_date(published_on),
         "published_iso": published_on.isoformat(),
-        "approved_by": str(scheme.approved_by or ""),
+        "approved_by": (scheme.approved_by.get_full_name() or str(scheme.approved_by))
+        if scheme.approved_by
+        else "",
         "items": items,
-        "weights": [b["weight"] for b in rows[0]["breakdown"]] if rows else [],
+        "weights": [_points(b["weight"]) for b in rows[0]["breakdown"]] if rows else [],
         "rows": rows,
         "vetoed": [r for r in rows if r["veto_reason"]],
-        "thresholds": (scheme.excellent_from, scheme.good_from, scheme.pass_from),
+        "thresholds": [
+            _points(t) for t in (scheme.excellent_from, scheme.good_from, scheme.pass_from)
+        ],
     }
     return render_pdf(render_to_string("duties/pdf/assessment.html", context))

@@ -570,11 +570,17 @@ def build_reports(users, today):
             indicators=indicators,
         )
 
+    def accept_all(round_):
+        for report in round_.reports.filter(status="submitted"):
+            duties_services.accept_report(report, by=office)
+
     last_year = send(open_(year - 1, quarter, datetime.date(year - 1, quarter * 3, 28)), 0)
+    accept_all(last_year)
     duties_services.close_round(last_year, by=office)
     duties_services.publish_round(last_year, by=office)
     py, pq = _quarter_before(year, quarter)
     before = send(open_(py, pq, datetime.date(py, pq * 3, 28)), 2, skip={"旗自然资源局"})
+    accept_all(before)
     duties_services.close_round(before, by=office)
     # Last quarter: due 3 days ago, still open.
     current = open_(year, quarter, today - datetime.timedelta(days=3))

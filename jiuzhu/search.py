@@ -10,10 +10,10 @@ fields that are shown, and a document must contain every word. That is the same 
 PostgreSQL and finds exactly what a user would find with Ctrl+F.
 
 Speed on PostgreSQL: the migration jiuzhu/migrations/0001_search_trigram_indexes.py adds pg_trgm
-GIN indexes on UPPER(field) (the expression Django's icontains compares), which serve any word of
-three or more characters; a one- or two-character word has no trigram and is a sequential scan,
-which on ten years of data stays within the target (bench/pages.py measures it). On SQLite there
-is no index for LIKE '%…%'; the embedded default is for small installations.
+GIN indexes on the searched columns, which serve any word of three or more characters (LIKE and
+ILIKE alike); a one- or two-character word has no trigram: each kind is then read newest first
+through its date index until the page is full, or to the end when the word is rare. On SQLite
+there is no index for LIKE '%…%'; the embedded default is for small installations.
 
 Permissions are applied in the query: every kind starts from its app's own visibility queryset
 (items_for_user, meetings_for_user, minutes_for_user, tasks_for_user), so a result a user may
@@ -61,8 +61,20 @@ def parse(query: str) -> list[str]:
 
 
 def matching(words: list[str], *fields: str) -> Q:
-    """Every word in at least one of the fields."""
-    return reduce(and_, (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in words))
+    """Every word in at least one of the fields.
+
+    A word without letter case (Chinese, digits: nearly every query) is matched with `contains`,
+    a plain LIKE: on PostgreSQL, icontains compares UPPER(field), which costs more than the
+    match itself on Chinese text and cannot use the trigram index on the column. A word with
+    Latin letters (PDF, id) is matched with icontains, case-insensitively."""
+
+    def lookup(word):
+        return "contains" if word.lower() == word.upper() else "icontains"
+
+    return reduce(
+        and_,
+        (reduce(or_, (Q(**{f"{f}__{lookup(w)}": w}) for f in fields)) for w in words),
+    )
 
 
 def highlight(text: str, words: list[str]) -> SafeString:

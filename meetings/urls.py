@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/observers/", views.meeting_observer, name="meeting-observer"),
     path("<int:pk>/opinion/", views.meeting_opinion, name="meeting-opinion"),
     path("<int:pk>/reply/", views.meeting_reply, name="meeting-reply"),
+    path("<int:pk>/chase/", views.meeting_chase, name="meeting-chase"),
     path("<int:pk>/minutes/new/", views.minutes_create, name="minutes-create"),
     path("items/", views.item_list, name="item-list"),
     path("items/new/", views.item_create, name="item-create"),

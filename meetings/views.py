@@ -1,5 +1,7 @@
 """Thin views: fetch through permissions, call one service, turn its error into a message."""
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -273,7 +275,6 @@ def meeting_create(request):
 
 
 @role_required(Role.OFFICE)
-@once
 def meeting_edit(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
     initial = {
@@ -338,8 +339,11 @@ def meeting_detail(request, pk):
             ),
             "now": timezone.now(),
             "reply_rows": [(u, replies.get(u.pk)) for u in invited],
+            "reply_chase_rows": [
+                SimpleNamespace(unit=u, replied_at=replies[u.pk].at if u.pk in replies else None)
+                for u in invited
+            ],
             "replied": len(replies),
-            "reply_deadline": Reply.deadline_of(meeting),
             "own_reply": own_reply,
             "can_reply": not meeting.is_written
             and meeting.status == Meeting.Status.NOTIFIED
@@ -977,3 +981,33 @@ def minutes_verify(request):
             "public": settings.VERIFY_PUBLIC,
         },
     )
+
+
+@role_required(Role.OFFICE)
+@require_POST
+def meeting_chase(request, pk):
+    """催回执: the office reminds the chosen units (or every unit not yet answered)."""
+    meeting = perms.get_meeting_for_user(request.user, pk)
+    if meeting.is_written or meeting.status != Meeting.Status.NOTIFIED:
+        messages.error(request, "只有已发通知、尚未召开的会议才能催回执。")
+        return redirect(meeting)
+    invited = list(meeting.invited_units.all())
+    replied = set(meeting.replies.values_list("unit_id", flat=True))
+    chosen = set(request.POST.getlist("units"))
+    try:
+        sent = notifications.chase(
+            meeting,
+            kind="reply",
+            by=request.user,
+            units=[u for u in invited if str(u.pk) in chosen],
+            late_units=[u for u in invited if u.pk not in replied],
+            all_late=request.POST.get("late") == "1",
+            text=request.POST.get("text", ""),
+            title=f"请填报会议回执：{meeting.title}",
+            url=meeting.get_absolute_url(),
+        )
+    except notifications.ChaseError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已向{'、'.join(c.unit.name for c in sent)}发送催回执。")
+    return redirect(meeting)

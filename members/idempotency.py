@@ -25,6 +25,13 @@ Applying it to a view that creates something (reports, issue 13, do it like this
   remembered as the result; a refusal is either a re-rendered form (200) or the house's
   ``messages.error(...)`` + redirect — in both the token stays unspent, so the user can correct
   the form and send it again.
+- Which views: those that create rows (a form that adds, uploads or drafts). A state change
+  (approve, issue, 签收…) is already safe twice over: its service refuses the second call
+  because the state moved; ``@once`` on it only turns that refusal into the first result.
+  A plain edit form does not take it: a page brought back and changed, then sent with its old
+  token, would be answered with the first result and the change dropped. The edits that do
+  (议题 with new materials, the minutes draft) either create rows or carry a version that would
+  refuse the stale page anyway.
 - Tests: ``tests/members/test_idempotency.py`` shows how to race five real POSTs of one form
   against a live server (``post_in_parallel``); the meta-test there checks that every form on the
   main pages that posts to a ``@once`` view carries a token.

@@ -459,6 +459,7 @@ class Chase(models.Model):
     class Kind(models.TextChoices):
         TASK = "task", "催办"
         MINUTES = "minutes", "催签"
+        REPLY = "reply", "催回执"
 
     content_type = models.ForeignKey(
         "contenttypes.ContentType", verbose_name="对象类型", on_delete=models.PROTECT

@@ -550,7 +550,9 @@ def chase(subject, *, kind, by, units=(), late_units=(), all_late=False, text=""
         notify(
             audience(units=list(chosen)),
             Message(
-                Kind.TASK if kind == Chase.Kind.TASK else Kind.MINUTES,
+                {Chase.Kind.TASK: Kind.TASK, Chase.Kind.MINUTES: Kind.MINUTES}.get(
+                    kind, Kind.MEETING
+                ),
                 f"chase-{kind}:{subject.pk}:{day}",
                 f"{label}：{title}",
                 text,

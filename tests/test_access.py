@@ -137,6 +137,7 @@ MATRIX = {
         {"liaison": 405, "liaison2": 405},
         {"liaison": 302, "liaison2": 302},
     ),
+    "meetings:meeting-chase": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:minutes-create": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:item-list": (_no_args, READERS, READ_ONLY),
     "meetings:item-create": (_no_args, LIAISONS, LIAISONS),

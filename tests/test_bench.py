@@ -26,6 +26,7 @@ def test_load_data_is_made_once_and_holds_three_valid_years(three_years):
     each_year_is_filled_and_the_oldest_is_a_copy_of_the_finished_one(three_years)
     numbers_stay_unique_and_gapless_in_every_year()
     copies_keep_their_links_history_and_words(three_years)
+    rounds_and_assessments_fill_every_year(three_years)
     out = io.StringIO()
     assert not generate(3, scale=0.04, out=out)
     assert "不再生成" in out.getvalue()
@@ -85,3 +86,14 @@ def copies_keep_their_links_history_and_words(three_years):
     assert case.registered_at.year == copied
     assert case.agenda_item.title.startswith(f"急难〔{copied}〕")
     assert Step.objects.filter(object_id=case.pk, action=Case.Status.CLOSED).exists()
+
+
+def rounds_and_assessments_fill_every_year(this):
+    from duties.models import ReportRound, Scheme
+
+    rounds = Counter(ReportRound.objects.values_list("year", flat=True))
+    assert rounds[this - 2] == rounds[this - 1] == 4  # the copy holds the finished year's four
+    assert rounds[this] >= 1
+    assert Scheme.objects.get(year=this - 1).status == Scheme.Status.PUBLISHED
+    copied = Scheme.objects.get(year=this - 2)
+    assert copied.status == Scheme.Status.PUBLISHED and copied.results.exists()

@@ -146,7 +146,11 @@ def test_minutes_and_each_decision_are_found_by_the_units_they_were_sent_to(w):
         hits = found(w, persona, "取暖补贴")
         assert hits["decisions"] == [f"{minutes.get_absolute_url()}#decision-{decision.pk}"]
         assert hits["minutes"] == [minutes.get_absolute_url()]
-    assert "minutes" not in found(w, "member", "取暖补贴")
+    # Every member unit receives issued minutes (财政局's member too); a unit outside the
+    # distribution does not find them.
+    assert found(w, "member", "取暖补贴")["minutes"] == [minutes.get_absolute_url()]
+    w["p"]["outsider"] = make_user("gov-member", Role.MEMBER, "旗人民政府")
+    assert "minutes" not in found(w, "outsider", "取暖补贴")
 
 
 def test_minutes_in_draft_are_for_the_office_and_leaders_only(w):

@@ -220,3 +220,20 @@ def test_redis_holds_sessions_only_and_sessions_renew_on_every_request(redis, ex
     result = manage("shell", "-c", code, **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_production_reads_its_keys_from_a_key_file(tmp_path):
+    from cases.crypto import new_key_file
+
+    keys = new_key_file(tmp_path / "keys.json")
+    result = manage(
+        "shell",
+        "-c",
+        "from cases import crypto; print(crypto.decrypt(crypto.encrypt('王五')), crypto.keys().data_keys)",
+        DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod",
+        DJANGO_SECRET_KEY="x" * 60,
+        DJANGO_ALLOWED_HOSTS="jiuzhu.example",
+        JIUZHU_KEY_FILE=str(tmp_path / "keys.json"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"王五 ('{keys['data_keys'][0]}',)"

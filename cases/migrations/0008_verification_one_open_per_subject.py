@@ -2,17 +2,33 @@
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Count
+
+
+def refuse_existing_duplicates(apps, schema_editor):
+    """Say which open requests are asked twice, instead of failing on a bare IntegrityError:
+    someone must answer (or remove) the later copy before the constraint can be added."""
+    Verification = apps.get_model("cases", "Verification")
+    twice = (
+        Verification.objects.filter(answered_at__isnull=True)
+        .values("case_id", "unit_id", "subject")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    if twice:
+        listed = "；".join(f"个案 {d['case_id']} 单位 {d['unit_id']} “{d['subject']}”" for d in twice)
+        raise RuntimeError(f"以下核对请求重复且都未答复，请先答复或删除重复的一条：{listed}")
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0007_vacuum'),
-        ('members', '0006_idempotency_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.RunPython(refuse_existing_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='verification',
             constraint=models.UniqueConstraint(condition=models.Q(('answered_at__isnull', True)), fields=('case', 'unit', 'subject'), name='verification_one_open_per_subject', violation_error_message='已向该单位发出同一事项的核对请求，尚未答复。'),

@@ -16,6 +16,7 @@ INDEXES = [
     ("search_minutes_summary", "meetings_minutes", "summary"),
     ("search_decision_text", "meetings_decision", "text"),
     ("search_task_title", "duties_task", "title"),
+    ("search_task_source", "duties_task", "source_label"),
     ("search_feedback_text", "duties_feedback", "text"),
 ]
 
@@ -26,7 +27,7 @@ def create(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, table, column in INDEXES:
         schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+            f'CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ("{column}" gin_trgm_ops)'
         )
 
 

@@ -141,7 +141,7 @@ def test_an_item_goes_through_a_meeting_to_acknowledged_minutes(
     assert dialogs and "不能撤回" in dialogs[0]  # issuing asked first
     number = f"〔{timezone.localdate().year}〕第1期"
     assert number in page.get_by_role("heading", level=1).inner_text()
-    assert page.get_by_role("region", name="分送与签收").get_by_text("旗民政局").is_visible()
+    assert page.get_by_role("region", name="分送与签收").get_by_title("旗民政局").is_visible()
     page.screenshot(path=tmp_path / "minutes-issued.png", full_page=True)
     assert (tmp_path / "minutes-issued.png").stat().st_size > 10_000
     log_out(page)

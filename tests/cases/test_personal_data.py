@@ -123,16 +123,45 @@ def test_the_office_edits_personal_data_on_a_page_that_logs_the_view(client, tow
     url = reverse("cases:case-edit", args=[case.pk])
     page = client.get(url)
     assert "张三丰" in page.text and page["Cache-Control"] == "no-store"
-    assert AccessLog.objects.get().fields == ["applicant", "id_number", "phone", "address"]
+    assert AccessLog.objects.get().fields == [
+        "applicant",
+        "id_number",
+        "member_names",
+        "member_ids",
+        "phone",
+        "address",
+    ]
     bad = client.post(url, {"applicant": "张三丰", "id_number": "123", "phone": "", "address": "x"})
     assert "身份证号应为 18 位" in bad.text
     assert Case.objects.get(pk=case.pk).phone == PHONE  # nothing stored
+    member = case.household.get()
+    same = {f"m{member.pk}-name": "张小明", f"m{member.pk}-id_number": CHILD_ID}
     done = client.post(
-        url, {"applicant": "张三丰", "id_number": APPLICANT_ID, "phone": "", "address": ADDRESS}
+        url,
+        {"applicant": "张三丰", "id_number": APPLICANT_ID, "phone": "", "address": ADDRESS, **same},
     )
     assert done.status_code == 302
     assert Case.objects.get(pk=case.pk).phone == ""
     assert case.steps.get(action="edited").comment == "修改了联系电话"
+    # A household member's name: the log names the field and the relation, not the name.
+    bad = client.post(
+        url, {**initial_of(Case.objects.get(pk=case.pk)), f"m{member.pk}-id_number": "1526"}
+    )
+    assert "身份证号应为 18 位" in bad.text
+    client.post(url, {**initial_of(Case.objects.get(pk=case.pk)), f"m{member.pk}-name": "张晓明"})
+    assert HouseholdMember.objects.get(pk=member.pk).name == "张晓明"
+    step = case.steps.filter(action="edited").latest("pk")
+    assert step.comment == "修改了家庭成员（儿子）姓名"
+    assert "张晓明" not in step.comment
+    assert AccessLog.objects.filter(user=office).count() == 1  # the GET; POSTs show nothing new
+
+
+def initial_of(case):
+    data = {"applicant": case.applicant, "id_number": case.id_number}
+    data |= {"phone": case.phone, "address": case.address}
+    for m in case.household.all():
+        data |= {f"m{m.pk}-name": m.name, f"m{m.pk}-id_number": m.id_number}
+    return data
 
 
 def export(*args):

@@ -517,3 +517,18 @@ def test_late_and_missing_reports_light_up_on_the_office_and_unit_home(
     mine = response.context["overview"].reports_due
     assert {r.unit.name for r, _ in mine} == {"旗教体局"}
     assert "红灯" in response.content.decode()
+
+
+def test_a_refused_submission_leaves_no_file_on_disk(round_, liaison, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    report = report_of(round_, "旗民政局")
+    refused(
+        lambda: services.submit_report(
+            report,
+            by=liaison,
+            values=figures(report, 临时救助人次="3"),
+            files=[SimpleUploadedFile("台账.pdf", b"%PDF-1.4 l")],
+        ),
+        "还有指标未填写：救助金额",
+    )
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))

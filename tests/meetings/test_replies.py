@@ -117,3 +117,24 @@ def test_units_without_a_reply_are_reminded_two_days_before(meeting, liaison, li
         recipient=liaison2, title__startswith="请填报会议回执"
     ).exists()
     assert not Notification.objects.filter(recipient=liaison, title__startswith="请填报会议回执")
+
+
+def test_the_office_chases_the_units_that_have_not_answered(
+    client, meeting, office, liaison, liaison2, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(at(2026, 10, 9, 10)):
+        services.record_reply(meeting, by=liaison, answer="attend")
+        client.force_login(office)
+        page = client.get(meeting.get_absolute_url()).content.decode()
+        assert "全部未答复的单位" in page and "发送催回执" in page
+        url = reverse("meetings:meeting-chase", args=[meeting.pk])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {"late": "1", "text": "请今天答复"}, follow=True)
+        assert "已向旗财政局、旗教体局发送催回执" in response.content.decode() or (
+            "已向旗教体局、旗财政局发送催回执" in response.content.decode()
+        )
+        n = Notification.objects.get(recipient=liaison2, title__startswith="催回执")
+        assert n.title == f"催回执：请填报会议回执：{meeting.title}" and n.body == "请今天答复"
+        assert not Notification.objects.filter(recipient=liaison, title__startswith="催回执")
+        response = client.post(url, {"late": "1"}, follow=True)
+        assert "每个单位每天最多催回执一次" in response.content.decode()

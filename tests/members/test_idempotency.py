@@ -443,6 +443,7 @@ def test_every_form_posting_to_a_protected_view_carries_a_token(people):
         "task-close",
         "case-create",
         "case-verify",
+        "case-submit",
         "meeting-create",
         "meeting-observer",
         "minutes-create",
@@ -473,3 +474,22 @@ def test_issuing_twice_from_one_page_issues_once_and_shows_the_first_result(peop
     assert not [m for m in shown if m.level >= messages.ERROR]  # no "已印发，不能再印发"
     assert Minutes.objects.get(pk=minutes.pk).number == 1
     assert Distribution.objects.filter(minutes=minutes).count() == distributed
+
+
+def test_an_upload_sent_twice_stores_its_files_once(people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meetings.models import Material
+
+    client = Client()
+    client.force_login(people["liaison"])
+    body = {
+        **_form(client, "/meetings/items/new/", "/meetings/items/new/"),
+        "title": "城乡低保标准调整",
+        "background": "物价上涨。",
+        "proposal": "提高标准。",
+    }
+    for _ in range(2):
+        pdf = SimpleUploadedFile("测算表.pdf", b"%PDF-1.4 data", content_type="application/pdf")
+        assert client.post("/meetings/items/new/", {**body, "materials": [pdf]}).status_code == 302
+    assert AgendaItem.objects.count() == 1 and Material.objects.count() == 1
