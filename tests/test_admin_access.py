@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from tests.test_settings import KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 STAFF = [ipaddress.ip_network("10.12.30.0/24"), ipaddress.ip_network("fd00:12::/64")]
 PROXY = [ipaddress.ip_network("127.0.0.1/32")]
@@ -99,6 +101,7 @@ def test_behind_a_trusted_proxy_the_address_it_saw_counts(client):
 def _prod(code, **env):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JIUZHU_"))}
     full_env.update(
+        **KEYS,  # production refuses to start without the keys of the personal fields
         DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod",
         DJANGO_SECRET_KEY="k8#Tq2v!mZ0r$Lp7@Xw4^Hn9&Bc1*Fd6(Gs3)Jy5-Ue8=Oa2+Ri0",
         DJANGO_ALLOWED_HOSTS="jiuzhu.example",
@@ -144,9 +147,14 @@ def test_production_refuses_a_malformed_network_list():
     assert "JIUZHU_ADMIN_NETWORKS" in result.stderr
 
 
-def test_production_with_the_admin_configured_passes_the_deployment_checklist():
+def test_production_with_the_admin_configured_passes_the_deployment_checklist(
+    office_certificate,
+):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JIUZHU_"))}
     full_env.update(
+        **KEYS,
+        JIUZHU_SIGNING_PKCS12=str(office_certificate["path"]),
+        JIUZHU_SIGNING_PASSPHRASE=office_certificate["passphrase"],
         DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod",
         DJANGO_SECRET_KEY="k8#Tq2v!mZ0r$Lp7@Xw4^Hn9&Bc1*Fd6(Gs3)Jy5-Ue8=Oa2+Ri0",
         DJANGO_ALLOWED_HOSTS="jiuzhu.example",

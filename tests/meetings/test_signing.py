@@ -34,6 +34,7 @@ from meetings.pdf import render_pdf
 from meetings.verification import ISSUED_KINDS, Outcome, parse_number, verify_file
 from tests.certificates import make_key_and_certificate, write_pkcs12
 from tests.factories import approved_minutes, db_snapshot
+from tests.test_settings import KEYS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 VERIFY = "meetings:minutes-verify"
@@ -269,6 +270,7 @@ def test_production_check_deploy_reports_the_missing_certificate():
         DJANGO_SETTINGS_MODULE="jiuzhu.settings.prod",
         DJANGO_SECRET_KEY="k8#Tq2v!mZ0r$Lp7@Xw4^Hn9&Bc1*Fd6(Gs3)Jy5-Ue8=Oa2+Ri0",
         DJANGO_ALLOWED_HOSTS="jiuzhu.example",
+        **KEYS,  # the keys of the personal fields, without which production does not start
     )
     env.pop("JIUZHU_SIGNING_PKCS12", None)
     result = subprocess.run(
@@ -472,7 +474,10 @@ def test_a_user_without_a_role_may_not_verify_unless_the_page_is_public(client, 
 
 
 def test_every_kind_of_issued_file_is_looked_up_from_one_list():
-    assert [k.format for k in ISSUED_KINDS] == ["PDF"]
+    assert [k.format for k in ISSUED_KINDS] == [
+        "PDF",
+        "OFD",
+    ]  # the OFD copy: tests/meetings/test_ofd.py
 
 
 @pytest.mark.parametrize(
