@@ -283,6 +283,9 @@ def meeting_calendar(meeting) -> str:
     cal.add("method", "PUBLISH")
     event = Event()
     event.add("uid", f"meeting-{meeting.pk}@jiuzhu")
+    # Each saved change of the meeting is a history row: a 变更通知's .ics has a higher SEQUENCE,
+    # so Outlook and phone calendars update the event instead of adding a second one.
+    event.add("sequence", meeting.history.count())
     event.add("dtstamp", timezone.now())
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.starts_at + datetime.timedelta(hours=2))

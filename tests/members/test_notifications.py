@@ -345,6 +345,7 @@ def test_a_change_after_the_notice_needs_a_reason_and_tells_old_and_new(
         values.update(kw)
         return services.MeetingData(**values)
 
+    ics = notifications.meeting_calendar(meeting)
     with pytest.raises(services.MeetingsError, match="须写明变更原因"):
         services.update_meeting(meeting, data(), by=office)
     assert Meeting.objects.get(pk=meeting.pk).place == "旗政府第一会议室"
@@ -354,6 +355,11 @@ def test_a_change_after_the_notice_needs_a_reason_and_tells_old_and_new(
     assert "会议时间：由 2026年6月5日 09:00 改为 2026年6月6日 09:00" in body
     assert "会议地点：由 旗政府第一会议室 改为 旗政府第二会议室" in body
     assert "变更原因：领导另有公务" in body
+    from icalendar import Calendar
+
+    before = Calendar.from_ical(ics).walk("VEVENT")[0]
+    after = Calendar.from_ical(notifications.meeting_calendar(meeting)).walk("VEVENT")[0]
+    assert after["uid"] == before["uid"] and int(after["sequence"]) > int(before["sequence"])
     # Only the title changed: no 变更通知, no reason asked.
     Notification.objects.all().delete()
     meeting.refresh_from_db()
