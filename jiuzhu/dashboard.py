@@ -12,7 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Verification
-from duties.models import Duty, Escalation, Feedback, Light, Report, Task, TaskUnit
+from duties.models import (
+    Duty,
+    Escalation,
+    Feedback,
+    Light,
+    PolicyConfirmation,
+    Report,
+    Task,
+    TaskUnit,
+)
 from duties.selectors import reports_due
 from meetings.models import AgendaItem, Distribution, Meeting, Minutes, Opinion
 from members.models import Seat, Unit
@@ -292,6 +301,13 @@ def todo(user, today) -> list[tuple[str, int, str]]:
                 reverse("duties:round-list"),
             ),
             (
+                "本年度政策清单梳理未确认的单位",
+                PolicyConfirmation.objects.filter(
+                    review__year=today.year, confirmed_at__isnull=True
+                ).count(),
+                reverse("duties:policy-review-list"),
+            ),
+            (
                 "超过 3 个工作日未签收的纪要分送",
                 late_distributions(today).count(),
                 minutes_url,
@@ -335,6 +351,13 @@ def todo(user, today) -> list[tuple[str, int, str]]:
                     round__status="open",
                 ).count(),
                 reverse("duties:round-list"),
+            ),
+            (
+                "待确认的本单位政策清单",
+                PolicyConfirmation.objects.filter(
+                    unit_id=user.unit_id, confirmed_at__isnull=True
+                ).count(),
+                reverse("duties:policy-review-list"),
             ),
             (
                 "待答复的个案核对请求",

@@ -323,3 +323,22 @@ def test_the_pdf_report_is_stored_once_and_readable(client, office, published):
     assert "2026年度社会救助联席会议成员单位考评结果" in text
     assert "旗财政局：虚报救助资金发放数据" in text
     assert "旗民政局" in text
+
+
+def test_grades_follow_the_schemes_thresholds(office, scheme):
+    weights = {i.pk: i.weight for i in scheme.items.all()}
+    services.save_scheme_items(scheme, by=office, weights=weights, thresholds=(75, 70, 60))
+    rows = compute_results(Scheme.objects.get(pk=scheme.pk), today=D(2026, 12, 1))
+    grades = {r["unit"]: r["grade_label"] for r in rows}
+    assert grades["旗财政局"] == "优秀"  # 80 ≥ 75
+    assert grades["旗民政局"] == "不合格"  # 20 + 20 + 18, not scored by hand: 58 < 60
+    services.score_manually(
+        scheme,
+        by=office,
+        item=manual_item(scheme),
+        unit=unit("旗民政局"),
+        score=Decimal(14),
+        note="主动发现",
+    )
+    rows = compute_results(Scheme.objects.get(pk=scheme.pk), today=D(2026, 12, 1))
+    assert {r["unit"]: r["grade_label"] for r in rows}["旗民政局"] == "良好"  # 72 ≥ 70

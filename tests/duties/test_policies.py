@@ -186,3 +186,18 @@ def test_the_policy_form_saves_through_the_page(client, liaison, duty):
     )
     assert response.status_code == 302
     assert Policy.objects.get(title="低保审核确认办法").unit.name == "旗民政局"
+
+
+def test_the_review_waits_on_the_office_and_unit_home(client, office, liaison):
+    review = services.open_policy_review(
+        by=office, year=datetime.date.today().year, deadline=datetime.date.today()
+    )
+    client.force_login(office)
+    todo = {label: n for label, n, _ in client.get(reverse("home")).context["todo"]}
+    assert todo["本年度政策清单梳理未确认的单位"] == review.confirmations.count()
+    client.force_login(liaison)
+    todo = {label: n for label, n, _ in client.get(reverse("home")).context["todo"]}
+    assert todo["待确认的本单位政策清单"] == 1
+    services.confirm_policy_list(review, by=liaison)
+    todo = {label: n for label, n, _ in client.get(reverse("home")).context["todo"]}
+    assert todo["待确认的本单位政策清单"] == 0
