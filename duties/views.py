@@ -1053,58 +1053,60 @@ def scheme_veto(request, pk):
     return redirect(scheme)
 
 
-def _scheme_transition(request, pk, call, done):
-    scheme = perms.get_scheme_for_user(request.user, pk)
-    form = CommentForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
-        call(scheme, comment)
-    except services.DutiesError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, done)
-    return redirect(scheme)
-
-
 @role_required(Role.OFFICE)
 @require_POST
 def scheme_submit(request, pk):
-    return _scheme_transition(
-        request,
-        pk,
-        lambda s, c: services.submit_scheme(s, by=request.user),
-        "已提交领导审定，结果已固定。",
-    )
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    try:
+        services.submit_scheme(scheme, by=request.user)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已提交领导审定，结果已固定。")
+    return redirect(scheme)
 
 
 @role_required(Role.LEADER)
 @require_POST
 def scheme_return(request, pk):
-    return _scheme_transition(
-        request,
-        pk,
-        lambda s, c: services.return_scheme(s, by=request.user, comment=c),
-        "已退回办公室修改。",
-    )
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.return_scheme(scheme, by=request.user, comment=comment)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "已退回办公室修改。")
+    return redirect(scheme)
 
 
 @role_required(Role.LEADER)
 @require_POST
 def scheme_approve(request, pk):
-    return _scheme_transition(
-        request,
-        pk,
-        lambda s, c: services.approve_scheme(s, by=request.user, comment=c),
-        "考评结果已审定。",
-    )
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    form = CommentForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    try:
+        services.approve_scheme(scheme, by=request.user, comment=comment)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "考评结果已审定。")
+    return redirect(scheme)
 
 
 @role_required(Role.OFFICE)
 @require_POST
 def scheme_publish(request, pk):
-    return _scheme_transition(
-        request, pk, lambda s, c: services.publish_scheme(s, by=request.user), "考评结果已公布。"
-    )
+    scheme = perms.get_scheme_for_user(request.user, pk)
+    try:
+        services.publish_scheme(scheme, by=request.user)
+    except services.DutiesError as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, "考评结果已公布。")
+    return redirect(scheme)
 
 
 @role_required()
