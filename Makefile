@@ -3,6 +3,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The editable install as a plain path entry (.pth), not setuptools' import hook: the hook maps
+# every subpackage to this checkout, so another tree run with this venv (tests/test_migrations.py
+# runs the earlier main's code) would import templatetags that exist only here.
+EDITABLE := --config-settings editable_mode=compat
 
 .PHONY: run test lint setup clean backup restore
 
@@ -13,11 +17,11 @@ $(VENV)/bin/python:
 
 $(VENV)/.installed-app: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e . $(EDITABLE)
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-app
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' $(EDITABLE)
 	@touch $@
 
 # Migrate a SQLite database (or $DATABASE_URL), load the charter once, create the office's demo
