@@ -233,3 +233,24 @@ def test_page_one_carries_text_after_the_mark(office):
     # Page 1 is filled but for at most three lines: "会议议定以下事项：" goes with the decision
     # after it, whose first paragraph leaves no single line behind (2 lines + the lead-in).
     assert BOTTOM - lowest < 3 * PITCH + 1
+
+
+@pytest.mark.parametrize("summary_lines", range(1, 13))
+def test_a_short_last_list_never_stands_alone_with_the_banji(office, summary_lines):
+    # The 版记 takes the last line of text to its page when both do not fit: 请假 and 列席 go
+    # with the list before them, so the 版记 page never holds one lone "列席：…" line.
+    units = list(Unit.objects.order_by("order"))
+    *present, away, guest = names(30)
+    people = [
+        {"name": n, "post": "副局长", "unit": units[i % len(units)], "status": "present"}
+        for i, n in enumerate(present)
+    ]
+    people += [
+        {"name": away, "post": "副局长", "unit": units[0], "status": Attendance.Status.LEAVE},
+        {"name": guest, "post": "副局长", "unit": units[1], "status": Attendance.Status.OBSERVER},
+    ]
+    minutes = make_minutes(office, people=people, decisions=3, summary_lines=summary_lines)
+    last = lines_of(render(minutes))[-1]
+    before = list(itertools.takewhile(lambda line: not line.startswith("分送"), last))
+    assert before, last
+    assert not (len(before) == 1 and LABEL.match(before[0])), before
