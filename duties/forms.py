@@ -187,7 +187,7 @@ class ResolveForm(forms.Form):
 # --- 救助信息报送 ---------------------------------------------------------------------------------
 
 
-class IndicatorForm(forms.Form):
+class IndicatorForm(TokenFormMixin, forms.Form):
     name = forms.CharField(label="指标名称", max_length=60)
     measure = forms.ChoiceField(label="计量单位", choices=Indicator.Measure.choices)
     kind = forms.ChoiceField(label="数值类型", choices=Indicator.Kind.choices)
@@ -201,7 +201,7 @@ class IndicatorForm(forms.Form):
     order = forms.IntegerField(label="排序", min_value=0, max_value=999, initial=0)
 
 
-class RoundForm(forms.Form):
+class RoundForm(TokenFormMixin, forms.Form):
     period = forms.ChoiceField(label="周期", choices=ReportRound.Period.choices)
     year = forms.IntegerField(
         label="年度", min_value=2000, max_value=2100, error_messages={"invalid": "请填写年度。"}
@@ -230,7 +230,7 @@ class RoundForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(TokenFormMixin, forms.Form):
     """One field per figure asked of the unit, labelled with its unit of measure."""
 
     note = forms.CharField(
@@ -284,7 +284,7 @@ class ReportForm(forms.Form):
         return [self[self.field_name(line)] for line in self.lines]
 
 
-class ImportForm(forms.Form):
+class ImportForm(TokenFormMixin, forms.Form):
     upload = forms.FileField(
         label="填好的 Excel 模板", error_messages={"required": "请选择填好的 Excel 文件。"}
     )
@@ -327,7 +327,7 @@ class PolicyFilterForm(forms.Form):
     )
 
 
-class PolicyForm(forms.Form):
+class PolicyForm(TokenFormMixin, forms.Form):
     title = forms.CharField(label="文件名称", max_length=200)
     doc_number = forms.CharField(
         label="文号", max_length=60, required=False, help_text="如 伊政办发〔2023〕12号"
@@ -372,14 +372,14 @@ class PolicyForm(forms.Form):
         self.fields["duties"].label_from_instance = lambda d: f"{d.number}. {d.text[:40]}…"
 
 
-class PolicyReviewForm(forms.Form):
+class PolicyReviewForm(TokenFormMixin, forms.Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     deadline = forms.DateField(
         label="确认截止日期", widget=DATE, error_messages={"invalid": INVALID_DATE}
     )
 
 
-class ConfirmPoliciesForm(forms.Form):
+class ConfirmPoliciesForm(TokenFormMixin, forms.Form):
     note = forms.CharField(
         label="说明（可不填）",
         required=False,
@@ -391,7 +391,7 @@ class ConfirmPoliciesForm(forms.Form):
 # --- 年度考评 -------------------------------------------------------------------------------------
 
 
-class SchemeForm(forms.Form):
+class SchemeForm(TokenFormMixin, forms.Form):
     year = forms.IntegerField(label="考评年度", min_value=2000, max_value=2100)
 
 
@@ -430,7 +430,7 @@ class ManualScoreForm(forms.Form):
     )
 
 
-class VetoForm(forms.Form):
+class VetoForm(TokenFormMixin, forms.Form):
     unit = forms.ModelChoiceField(
         label="单位", queryset=Unit.objects.filter(active=True), empty_label="（请选择）"
     )

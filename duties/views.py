@@ -443,6 +443,7 @@ def round_list(request):
 
 
 @role_required(Role.OFFICE)
+@once
 def indicator_list(request):
     form = IndicatorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -461,6 +462,7 @@ def indicator_list(request):
 
 
 @role_required(Role.OFFICE)
+@once
 def round_create(request):
     today = timezone.localdate()
     initial = {
@@ -587,6 +589,7 @@ def round_pdf(request, pk):
 
 
 @role_required()
+@once
 def report_detail(request, pk):
     report = perms.get_report_for_user(request.user, pk)
     user = request.user
@@ -667,6 +670,7 @@ def report_template(request, pk):
 
 @role_required(Role.LIAISON)
 @require_POST
+@once
 def report_import(request, pk):
     report = perms.get_report_for_user(request.user, pk)
     form = ImportForm(request.POST, request.FILES)
@@ -764,6 +768,7 @@ def _policy_data(cleaned) -> services.PolicyData:
 
 
 @role_required(Role.OFFICE, Role.LIAISON)
+@once
 def policy_create(request):
     user = request.user
     if perms.is_office(user):
@@ -849,6 +854,7 @@ def policy_file(request, pk, file_pk):
 
 
 @role_required()
+@once
 def policy_review_list(request):
     form = PolicyReviewForm(request.POST or None, initial={"year": timezone.localdate().year})
     if request.method == "POST":
@@ -904,6 +910,7 @@ def policy_review_detail(request, pk):
 
 @role_required(Role.LIAISON)
 @require_POST
+@once
 def policy_review_confirm(request, pk):
     review = get_object_or_404(PolicyReview, pk=pk)
     form = ConfirmPoliciesForm(request.POST)
@@ -942,6 +949,7 @@ def scheme_list(request):
 
 
 @role_required(Role.OFFICE)
+@once
 def scheme_create(request):
     form = SchemeForm(request.POST or None, initial={"year": timezone.localdate().year})
     if request.method == "POST" and form.is_valid():
@@ -1038,6 +1046,7 @@ def scheme_score(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
+@once
 def scheme_veto(request, pk):
     scheme = perms.get_scheme_for_user(request.user, pk)
     form = VetoForm(request.POST, request.FILES)

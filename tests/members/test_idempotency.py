@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test import Client
 from django.urls import resolve
+from django.utils import timezone
 
 from cases import services as case_services
 from cases.identity import make_id
@@ -31,7 +32,7 @@ from duties.models import Escalation, Feedback, Task
 from meetings import services
 from meetings.models import AgendaItem, Opinion
 from members.idempotency import FIELD, REPLAYED, is_once
-from members.models import IdempotencyKey, Unit
+from members.models import IdempotencyKey, Step, Unit
 from members.permissions import Role
 from tests.factories import aware, held_meeting_with_item, make_item, make_meeting, make_user
 
@@ -505,3 +506,34 @@ def test_an_upload_sent_twice_stores_its_files_once(people):
         pdf = SimpleUploadedFile("测算表.pdf", b"%PDF-1.4 data", content_type="application/pdf")
         assert client.post("/meetings/items/new/", {**body, "materials": [pdf]}).status_code == 302
     assert AgendaItem.objects.count() == 1 and Material.objects.count() == 1
+
+
+def test_five_simultaneous_saves_of_a_report_record_one_save(request, people):
+    """救助信息报送 (issue 13): the liaison's report page runs once per token too."""
+    from duties.models import Report
+
+    office, liaison = people["office"], people["liaison"]
+    indicator = duties_services.create_indicator(
+        by=office, name="临时救助人次", measure="人次", kind="integer", unit_kinds=["department"]
+    )
+    report_round = duties_services.open_round(
+        by=office,
+        period="quarter",
+        year=2026,
+        number=3,
+        deadline=timezone.localdate() + datetime.timedelta(days=10),
+        units=[Unit.objects.get(name="旗民政局")],
+        indicators=[indicator],
+    )
+    report = report_round.reports.get()
+    url = report.get_absolute_url()
+    results = post_in_parallel(
+        request,
+        liaison,
+        url,
+        url,
+        {f"figure_{indicator.pk}": "12", "note": "本季度数据", "action": "save"},
+    )
+    assert assert_one_result(results) == url
+    saved = Step.objects.filter(action=Report.Action.SAVED, object_id=report.pk)
+    assert saved.count() == 1
