@@ -58,25 +58,26 @@ class Compliance:
     message: str
 
 
-def plenary_held(year: int) -> bool:
-    return Meeting.objects.filter(
-        kind=Meeting.Kind.PLENARY,
-        status__in=[Meeting.Status.HELD, Meeting.Status.CLOSED],
-        starts_at__year=year,
-    ).exists()
-
-
 def compliance(today: datetime.date) -> list[Compliance]:
-    """联席会议每年至少召开一次 (三(一)): this year's state, and last year's if it was missed."""
-    result = []
+    """联席会议每年至少召开一次 (三(一)): this year's state, and last year's if it was missed.
+    One query: the meetings table is small (a few hundred rows in ten years)."""
     last = today.year - 1
-    if not plenary_held(last) and Meeting.objects.filter(starts_at__year__lte=last).exists():
+    plenary = Q(
+        kind=Meeting.Kind.PLENARY, status__in=[Meeting.Status.HELD, Meeting.Status.CLOSED]
+    )
+    seen = Meeting.objects.aggregate(
+        held_last=Count("pk", filter=plenary & Q(starts_at__year=last)),
+        held_this=Count("pk", filter=plenary & Q(starts_at__year=today.year)),
+        before=Count("pk", filter=Q(starts_at__year__lte=last)),
+    )
+    result = []
+    if not seen["held_last"] and seen["before"]:
         result.append(
             Compliance(
                 last, False, "danger", f"{last}年未召开全体会议，不符合“每年至少召开一次”的要求。"
             )
         )
-    if plenary_held(today.year):
+    if seen["held_this"]:
         result.append(Compliance(today.year, True, "success", f"{today.year}年全体会议已召开。"))
     elif (today.month, today.day) >= PLENARY_WARNING_FROM:
         result.append(
@@ -94,8 +95,9 @@ def compliance(today: datetime.date) -> list[Compliance]:
     return result
 
 
-def silent_units(year: int) -> list[Unit]:
-    """Member units that sent no agenda item and no task feedback this year."""
+def silent_units(year: int, units: dict | None = None) -> list[Unit]:
+    """Member units that sent no agenda item and no task feedback this year. `units`: every
+    unit by id, when the caller has them already (the home page reads them once)."""
     # DISTINCT in the database: a unit's name, not each of its thousands of reports.
     spoke = set(
         AgendaItem.objects.filter(submitted_at__year=year)
@@ -108,19 +110,25 @@ def silent_units(year: int) -> list[Unit]:
         .values_list("unit_id", flat=True)
         .distinct()
     )
-    units = Unit.objects.filter(active=True).exclude(kind=Unit.Kind.GOVERNMENT)
-    return [u for u in units if u.pk not in spoke]
+    if units is None:
+        units = Unit.objects.in_bulk()
+    return [
+        u
+        for u in units.values()
+        if u.active and u.kind != Unit.Kind.GOVERNMENT and u.pk not in spoke
+    ]
 
 
-def overdue_by_unit(today: datetime.date, unit_id=None) -> list[tuple[Unit, int]]:
+def overdue_by_unit(today: datetime.date, unit_id=None, units=None) -> list[tuple[Unit, int]]:
     """Units with overdue, unfinished parts of open tasks, most overdue first."""
     parts = TaskUnit.objects.filter(
         task__status=Task.Status.OPEN, task__deadline__lt=today, done_at__isnull=True
     )
     if unit_id:
         parts = parts.filter(unit_id=unit_id)
-    counts = parts.values("unit").annotate(n=Count("pk")).order_by("-n")
-    units = Unit.objects.in_bulk([c["unit"] for c in counts])
+    counts = list(parts.values("unit").annotate(n=Count("pk")).order_by("-n"))
+    if units is None:
+        units = Unit.objects.in_bulk([c["unit"] for c in counts])
     return [(units[c["unit"]], c["n"]) for c in counts]
 
 
@@ -146,7 +154,7 @@ class Bar:
                 x += width
 
 
-def task_chart(today: datetime.date, unit_id=None) -> tuple[list[Bar], float]:
+def task_chart(today: datetime.date, unit_id=None, units=None) -> tuple[list[Bar], float]:
     """Tasks by light per unit (each unit's own part), bars scaled to 100.
 
     A part is finished when its task is closed or the unit has done it; the others are red,
@@ -172,7 +180,8 @@ def task_chart(today: datetime.date, unit_id=None) -> tuple[list[Bar], float]:
             ),
         )
     }
-    units = Unit.objects.in_bulk(list(totals))
+    if units is None:
+        units = Unit.objects.in_bulk(list(totals))
     bars = []
     for unit, total in totals.items():
         r = unfinished.get(unit, {"red": 0, "yellow": 0, "green": 0})
@@ -219,8 +228,13 @@ class Overview:
         self.today, self.unit_id = today, unit_id
 
     @cached_property
+    def units(self) -> dict:
+        """Every unit by id (thirty rows), read once for the lists and the chart below."""
+        return Unit.objects.in_bulk()
+
+    @cached_property
     def overdue(self):
-        return overdue_by_unit(self.today, unit_id=self.unit_id)
+        return overdue_by_unit(self.today, unit_id=self.unit_id, units=self.units)
 
     @cached_property
     def escalations(self):
@@ -228,7 +242,7 @@ class Overview:
 
     @cached_property
     def chart(self):
-        bars, scale = task_chart(self.today, unit_id=self.unit_id)
+        bars, scale = task_chart(self.today, unit_id=self.unit_id, units=self.units)
         return [(bar, list(bar.segments(scale))) for bar in bars]
 
     @cached_property
@@ -242,7 +256,7 @@ class Overview:
 
     @cached_property
     def silent_units(self):
-        return silent_units(self.today.year)
+        return silent_units(self.today.year, units=self.units)
 
     @cached_property
     def seat_count(self):
@@ -250,7 +264,7 @@ class Overview:
 
     @cached_property
     def unit_count(self):
-        return Unit.objects.filter(active=True).count()
+        return sum(1 for unit in self.units.values() if unit.active)
 
     @cached_property
     def duty_count(self):
