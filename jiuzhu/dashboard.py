@@ -62,9 +62,7 @@ def compliance(today: datetime.date) -> list[Compliance]:
     """联席会议每年至少召开一次 (三(一)): this year's state, and last year's if it was missed.
     One query: the meetings table is small (a few hundred rows in ten years)."""
     last = today.year - 1
-    plenary = Q(
-        kind=Meeting.Kind.PLENARY, status__in=[Meeting.Status.HELD, Meeting.Status.CLOSED]
-    )
+    plenary = Q(kind=Meeting.Kind.PLENARY, status__in=[Meeting.Status.HELD, Meeting.Status.CLOSED])
     seen = Meeting.objects.aggregate(
         held_last=Count("pk", filter=plenary & Q(starts_at__year=last)),
         held_this=Count("pk", filter=plenary & Q(starts_at__year=today.year)),
