@@ -403,8 +403,6 @@ class Year:
                 self.spawn(self.receipt(minutes, distribution.unit_id), self.later(0.1, 10))
         for decision in minutes.decisions.select_related("task"):
             self.spawn(self.task(decision.task), self.later(1, 4))
-        yield self.later(1, 5)
-        meetings.close_meeting(meeting, by=self.office())
 
     def receipt(self, minutes, unit_id):
         liaison = self.liaison(unit_id)

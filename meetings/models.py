@@ -34,6 +34,20 @@ class Meeting(models.Model):
         CLOSED = "closed", "已结束"
         CANCELLED = "cancelled", "已取消"
 
+    # What each state means, as the meeting page says it (issue 17). A meeting ends by itself
+    # when its minutes are issued (meetings.services.issue_minutes): there is no button for it.
+    STATE_HELP = {
+        Status.DRAFT: "办公室正在准备议程和参会单位，参会单位还看不到这次会议。",
+        Status.NOTIFIED: "会议通知已发出，参会单位可以查看议程、提交回执；会议开始后由办公室标记为已召开。",
+        Status.HELD: "会议已召开，出席名单已按当日在任人员生成；办公室起草纪要，经领导审签后印发。",
+        Status.CLOSED: "会议纪要已印发，会议结束；议定事项转入督办台账。",
+        Status.CANCELLED: "会议已取消，原列入议程的议题退回办公室待重新安排。",
+    }
+    WRITTEN_STATE_HELP = {
+        Status.NOTIFIED: "审议通知已发出，各单位在意见截止时间前填报意见；截止后由办公室结束审议。",
+        Status.HELD: "书面审议已结束，意见已汇总；办公室起草纪要，经领导审签后印发。",
+    }
+
     kind = models.CharField("会议类型", max_length=10, choices=Kind.choices)
     title = models.CharField("会议名称", max_length=200)
     starts_at = models.DateTimeField("会议时间")
@@ -92,6 +106,12 @@ class Meeting(models.Model):
     @property
     def is_written(self) -> bool:
         return self.kind == self.Kind.WRITTEN
+
+    @property
+    def state_help(self) -> str:
+        if self.is_written and self.status in self.WRITTEN_STATE_HELP:
+            return self.WRITTEN_STATE_HELP[self.status]
+        return self.STATE_HELP[self.status]
 
     @property
     def convener_label(self) -> str:

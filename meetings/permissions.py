@@ -167,7 +167,6 @@ MEETING_ACTIONS = {
     "hold": Rule(
         office, (Meeting.Status.NOTIFIED,), "会议{status}，不能标记为已召开。", _not_started
     ),
-    "close": Rule(office, (Meeting.Status.HELD,), "会议{status}，不能结束。"),
     "cancel": Rule(office, _PREPARING, "会议{status}，不能取消。"),
     "attendance": Rule(office, _SAT, "会议召开后才能登记出席情况。", _no_roll),
     "observer": Rule(office, _SAT, "会议召开后才能登记列席人员。", _no_observers),

@@ -539,13 +539,6 @@ def _from_reply(reply) -> dict:
 
 
 @transaction.atomic
-def close_meeting(meeting, *, by) -> Meeting:
-    meeting = lock(meeting)
-    _change_status(meeting, by, "close", Meeting.Status.CLOSED)
-    return meeting
-
-
-@transaction.atomic
 def cancel_meeting(meeting, *, by) -> Meeting:
     meeting = lock(meeting)
     _change_status(meeting, by, "cancel", Meeting.Status.CANCELLED)
@@ -884,6 +877,7 @@ def issue_minutes(minutes, *, by, confirmed=()) -> Minutes:
         _distribute(minutes, now)
         _create_tasks(minutes, by)
         record_step(minutes, Minutes.Action.ISSUED, by=by, comment=_issue_comment(minutes))
+        _end_meeting(minutes.meeting, now)
     except Exception:
         minutes.pdf.storage.delete(stored)  # the transaction rolls back; leave no orphan file
         if minutes.ofd:
@@ -891,6 +885,14 @@ def issue_minutes(minutes, *, by, confirmed=()) -> Minutes:
         raise
     notifications.minutes_changed(minutes)
     return minutes
+
+
+def _end_meeting(meeting: Meeting, now) -> None:
+    """The meeting ends when its minutes are issued: 已召开 → 已结束, nothing to click."""
+    meeting = lock(meeting)
+    if meeting.status == Meeting.Status.HELD:
+        meeting.status, meeting.status_changed_at = Meeting.Status.CLOSED, now
+        meeting.save(update_fields=["status", "status_changed_at"])
 
 
 def member_units():

@@ -12,7 +12,6 @@ urlpatterns = [
     path("<int:pk>/notice/", views.meeting_notice, name="meeting-notice"),
     path("<int:pk>/notify/", views.meeting_notify, name="meeting-notify"),
     path("<int:pk>/hold/", views.meeting_hold, name="meeting-hold"),
-    path("<int:pk>/close/", views.meeting_close, name="meeting-close"),
     path("<int:pk>/cancel/", views.meeting_cancel, name="meeting-cancel"),
     path("<int:pk>/attendance/", views.meeting_attendance, name="meeting-attendance"),
     path("<int:pk>/observers/", views.meeting_observer, name="meeting-observer"),

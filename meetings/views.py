@@ -427,19 +427,6 @@ def meeting_hold(request, pk):
 
 @role_required(Role.OFFICE)
 @require_POST
-def meeting_close(request, pk):
-    meeting = perms.get_meeting_for_user(request.user, pk)
-    try:
-        services.close_meeting(meeting, by=request.user)
-    except services.MeetingsError as e:
-        messages.error(request, str(e))
-    else:
-        messages.success(request, "会议已结束。")
-    return redirect(meeting)
-
-
-@role_required(Role.OFFICE)
-@require_POST
 def meeting_cancel(request, pk):
     meeting = perms.get_meeting_for_user(request.user, pk)
     try:

@@ -83,7 +83,13 @@ DECISION_TEXT = "由旗民政局牵头，于12月底前完成困难群众取暖�
 
 def approved_minutes(office, leader, liaison, *, sent_to=(), **kw):
     """Approved minutes of a held meeting; `sent_to` narrows the 分送 to those units."""
-    meeting = held_meeting_with_item(office, liaison, **kw)
+    return approve_minutes_of(
+        held_meeting_with_item(office, liaison, **kw), office, leader, sent_to
+    )
+
+
+def approve_minutes_of(meeting, office, leader, sent_to=()):
+    """Minutes of a held `meeting`, drafted with one decision, submitted and approved."""
     minutes = services.create_minutes(meeting, by=office)
     services.save_minutes(
         minutes,

@@ -123,7 +123,6 @@ MATRIX = {
     "meetings:meeting-notice": (_meeting, INVITED, READ_ONLY),
     "meetings:meeting-notify": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:meeting-hold": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
-    "meetings:meeting-close": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:meeting-cancel": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),
     "meetings:meeting-attendance": (_meeting, OFFICE, OFFICE),
     "meetings:meeting-observer": (_meeting, OFFICE_ONLY_GET, OFFICE_POST),

@@ -283,3 +283,26 @@ def test_new_uploads_after_the_migration_use_the_same_paths(db, charter):
     item = make_item(liaison, files=[SimpleUploadedFile("a.pdf", PDF)])
     material = item.materials.get()
     assert material.file.name == f"materials/{item.pk}/{material.sha256}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_meetings_take_the_state_their_minutes_give_them():
+    """0011: a held meeting whose minutes are issued is 已结束; one ended by hand before its
+    minutes were issued is 已召开 again (issuing them will end it)."""
+    from meetings.models import Meeting
+
+    call_command("loaddata", "charter", verbosity=0)
+    office = make_user("office", Role.OFFICE, "旗民政局")
+    leader = make_user("leader", Role.LEADER, "旗人民政府")
+    liaison = make_user("liaison", Role.LIAISON, "旗民政局")
+    issued = services.issue_minutes(approved_minutes(office, leader, liaison), by=office).meeting
+    by_hand = approved_minutes(office, leader, liaison).meeting  # approved, not issued
+    try:
+        old = migrate([("meetings", "0010_minutes_ofd_copy")])
+        old_meeting = old.get_model("meetings", "Meeting").objects
+        old_meeting.filter(pk=issued.pk).update(status="held")  # as the earlier main left it
+        old_meeting.filter(pk=by_hand.pk).update(status="closed")  # 结束会议 clicked
+    finally:
+        migrate(latest())
+    assert Meeting.objects.get(pk=issued.pk).status == Meeting.Status.CLOSED
+    assert Meeting.objects.get(pk=by_hand.pk).status == Meeting.Status.HELD

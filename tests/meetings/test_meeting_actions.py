@@ -14,7 +14,7 @@ from django.db import transaction
 from meetings import permissions as perms
 from meetings import services
 from meetings.models import AgendaItem, Meeting
-from tests.factories import aware, make_item, make_meeting
+from tests.factories import approve_minutes_of, aware, make_item, make_meeting
 
 
 class Rollback(Exception):
@@ -52,7 +52,6 @@ MEETING_CALLS = {
     ),
     "notify": lambda m, u: services.notify_meeting(m, by=u),
     "hold": lambda m, u: services.hold_meeting(m, by=u),
-    "close": lambda m, u: services.close_meeting(m, by=u),
     "cancel": lambda m, u: services.cancel_meeting(m, by=u),
     "attendance": lambda m, u: services.record_attendance(m, _rows(m), by=u),
     "observer": lambda m, u: services.add_observer(m, by=u, name="李明", post="旗民政局副局长"),
@@ -63,7 +62,7 @@ MEETING_CALLS = {
 NOW = aware(2026, 6, 3, 10)
 
 
-def _meeting_in(state, kind, office, liaison):
+def _meeting_in(state, kind, office, liaison, leader=None):
     starts = (
         aware(2026, 6, 5) if state in ("draft", "empty", "notified-early") else aware(2026, 6, 1)
     )
@@ -87,8 +86,10 @@ def _meeting_in(state, kind, office, liaison):
     if state == "with-minutes":
         services.create_minutes(meeting, by=office)
         return meeting
-    if state == "closed":
-        services.close_meeting(meeting, by=office)
+    if state == "closed":  # the minutes issued: the meeting ends by itself
+        services.issue_minutes(approve_minutes_of(meeting, office, leader), by=office)
+        meeting.refresh_from_db()
+        assert meeting.status == Meeting.Status.CLOSED
         return meeting
     raise AssertionError(state)
 
@@ -105,7 +106,7 @@ def test_the_meeting_page_offers_exactly_what_the_services_accept(
     state, kind, office, leader, liaison, liaison2, member
 ):
     with time_machine.travel(NOW, tick=False):
-        meeting = _meeting_in(state, kind, office, liaison)
+        meeting = _meeting_in(state, kind, office, liaison, leader)
         for user in (office, leader, liaison, liaison2, member):
             meeting = Meeting.objects.get(pk=meeting.pk)
             offered = perms.meeting_actions(user, meeting)
@@ -126,12 +127,44 @@ def test_a_meeting_before_its_time_says_why_it_cannot_be_marked_held(office, lia
     assert "标记为已召开</button>" not in page
 
 
-def test_a_held_meeting_offers_attendance_also_when_closed(office, liaison, client):
+def test_a_held_meeting_offers_attendance_also_when_closed(office, leader, liaison, client):
     with time_machine.travel(NOW, tick=False):
-        meeting = _meeting_in("closed", "special", office, liaison)
+        meeting = _meeting_in("closed", "special", office, liaison, leader)
         client.force_login(office)
         page = client.get(meeting.get_absolute_url()).content.decode()
-    assert "登记出席情况" in page and "起草纪要" in page
+    assert "登记出席情况" in page and "起草纪要" not in page
+    assert "已结束：</strong>会议纪要已印发，会议结束" in page
+    assert "结束会议" not in page
+
+
+@pytest.mark.parametrize(
+    ("state", "kind", "says"),
+    [
+        ("draft", "special", "参会单位还看不到这次会议"),
+        ("notified", "special", "会议开始后由办公室标记为已召开"),
+        ("notified", "written", "截止后由办公室结束审议"),
+        ("held", "special", "办公室起草纪要，经领导审签后印发"),
+        ("held", "written", "书面审议已结束，意见已汇总"),
+    ],
+)
+def test_the_meeting_page_says_what_its_state_means(state, kind, says, office, liaison, client):
+    with time_machine.travel(NOW, tick=False):
+        meeting = Meeting.objects.get(pk=_meeting_in(state, kind, office, liaison).pk)
+        client.force_login(office)
+        page = client.get(meeting.get_absolute_url()).content.decode()
+    assert meeting.status == state
+    assert f"{meeting.get_status_display()}：</strong>" in page and says in page
+
+
+def test_issuing_the_minutes_ends_the_meeting_and_records_it(office, leader, liaison):
+    with time_machine.travel(NOW, tick=False):
+        meeting = _meeting_in("held", "special", office, liaison)
+        minutes = approve_minutes_of(meeting, office, leader)
+        assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.HELD
+        services.issue_minutes(minutes, by=office)
+    meeting = Meeting.objects.get(pk=meeting.pk)
+    assert meeting.status == Meeting.Status.CLOSED and meeting.status_changed_at == NOW
+    assert meeting.history.first().status == Meeting.Status.CLOSED
 
 
 ITEM_CALLS = {

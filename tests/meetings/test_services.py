@@ -241,21 +241,19 @@ def test_a_meeting_is_notified_only_with_an_agenda(office):
     refused(lambda: services.notify_meeting(meeting, by=office), "还没有议题")
 
 
-def test_states_go_draft_notified_held_closed_and_refuse_to_skip(liaison, office):
+def test_states_go_draft_notified_held_and_refuse_to_skip(liaison, office):
     item = make_item(liaison)
     services.review_item(item, by=office, action="accept")
     meeting = make_meeting(office)
     services.schedule_item(item, by=office, meeting=meeting)
     refused(lambda: services.hold_meeting(meeting, by=office), "不能标记为已召开")
-    refused(lambda: services.close_meeting(meeting, by=office), "不能结束")
     services.notify_meeting(meeting, by=office)
     refused(lambda: services.notify_meeting(meeting, by=office), "不能再发通知")
     services.hold_meeting(meeting, by=office)
     item.refresh_from_db()
     assert item.status == AgendaItem.Status.DELIBERATED
     refused(lambda: services.cancel_meeting(meeting, by=office), "不能取消")
-    services.close_meeting(meeting, by=office)
-    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CLOSED
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.HELD
 
 
 def test_a_meeting_cannot_be_marked_held_before_its_time(liaison, office):
