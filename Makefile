@@ -32,6 +32,7 @@ setup: $(VENV)/.installed-app
 	$(PY) manage.py load_charter
 	$(PY) manage.py demo_certificate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py make_previews
 
 # The task worker (django-tasks-db's db_worker: e-mail of notifications, queued reminders) runs
 # beside the web server and stops with it (Ctrl-C, or the server exiting).

@@ -34,6 +34,7 @@ MAX_ZIP_ENTRIES = 10_000
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .doc/.xls/.ppt
 ZIP = b"PK\x03\x04"
+PDF_MAGIC = b"%PDF-"
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Kind:
 
 
 KINDS = {
-    ".pdf": Kind(b"%PDF-", "application/pdf"),
+    ".pdf": Kind(PDF_MAGIC, "application/pdf"),
     ".doc": Kind(OLE2, "application/msword"),
     ".xls": Kind(OLE2, "application/vnd.ms-excel"),
     ".ppt": Kind(OLE2, "application/vnd.ms-powerpoint"),
@@ -83,6 +84,27 @@ def stored_file_path(instance, filename):
     return f"{instance.upload_folder()}/{instance.sha256}"
 
 
+def preview_path(instance, filename):
+    return f"{instance.upload_folder()}/{instance.sha256}.preview.pdf"
+
+
+# Word, Excel and PowerPoint: browsers cannot show them, so a PDF preview is made by LibreOffice
+# in the task worker (members/previews.py) where it is installed.
+OFFICE_TYPES = frozenset(
+    kind.content_type for ext, kind in KINDS.items() if ext[1:4] in ("doc", "xls", "ppt")
+)
+# What a browser shows itself when served inline.
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+class Preview(models.TextChoices):
+    NONE = "", "无需预览"  # a PDF or an image opens as it is
+    PENDING = "pending", "预览生成中"
+    READY = "ready", "可预览"
+    UNAVAILABLE = "unavailable", "未安装 LibreOffice，仅可下载"
+    FAILED = "failed", "预览生成失败，仅可下载"
+
+
 class StoredFile(models.Model):
     """An uploaded file kept outside any public URL, served only through `serve_stored_file`."""
 
@@ -95,6 +117,11 @@ class StoredFile(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    preview = models.FileField("预览 PDF", upload_to=preview_path, max_length=200, blank=True)
+    preview_sha256 = models.CharField("预览 SHA-256", max_length=64, blank=True)
+    preview_status = models.CharField(
+        "预览", max_length=12, choices=Preview.choices, default=Preview.NONE, blank=True
+    )
 
     class Meta:
         abstract = True
@@ -106,6 +133,20 @@ class StoredFile(models.Model):
     def upload_folder(self) -> str:
         """The folder under MEDIA_ROOT that holds this file, e.g. materials/<item id>."""
         raise NotImplementedError
+
+    @property
+    def viewable(self) -> bool:
+        """查看 is offered: the browser shows the file itself, or its PDF preview is ready."""
+        return self.content_type in INLINE_TYPES or self.preview_status == Preview.READY
+
+    @property
+    def preview_note(self) -> str:
+        """Why there is no 查看 yet (预览生成中) or at all (…仅可下载); empty when there is."""
+        if self.preview_status == Preview.READY or self.content_type in INLINE_TYPES:
+            return ""
+        if self.preview_status == Preview.NONE:  # stored before previews, not yet queued
+            return "仅可下载"
+        return self.get_preview_status_display()
 
 
 @dataclass(frozen=True)
@@ -204,8 +245,14 @@ def store_uploads(files, make_row, error_class):
     for upload, result in checked:
         row = make_row(upload, result.sha256)
         row.content_type = result.content_type
+        if result.content_type in OFFICE_TYPES:
+            row.preview_status = Preview.PENDING
         row.file.save(result.sha256, upload, save=False)
         row.save()
+        if row.preview_status == Preview.PENDING:
+            from members.previews import queue_preview  # previews imports this module
+
+            queue_preview(row)
 
 
 # --- serving on the way out ---------------------------------------------------------------------
@@ -244,7 +291,20 @@ def serve_stored_file(request, stored, *, inline=False, log=None):
     when the file was stored — what was sent to the units must never change — or the download is
     refused (409). `log()`, if given, runs once the file is known good: the case rules' access log,
     the minutes' download count.
+
+    `?view=1` on any file link asks for 查看 instead of 下载: a PDF or an image is sent inline, a
+    Word/Excel file sends its PDF preview inline if one is ready (else it downloads).
     """
+    if request.GET.get("view") == "1" and isinstance(stored, StoredFile):
+        inline = True
+        if stored.preview_status == Preview.READY:
+            stored = ServedFile(
+                stored.preview,
+                f"{PurePath(stored.name).stem}（预览）.pdf",
+                "application/pdf",
+                stored.preview_sha256,
+            )
+    inline = inline and stored.content_type in INLINE_TYPES
     try:
         handle = stored.file.open("rb")
     except (FileNotFoundError, ValueError):  # ValueError: the field holds no file

@@ -173,3 +173,85 @@ def test_two_workers_and_a_schedule_fired_twice_send_each_reminder_once(scratch_
     rcpts = sorted(addr for e in handler.envelopes for addr in e.rcpt_tos)
     assert len(rcpts) == 40 and len(set(rcpts)) == 10
     assert all(rcpts.count(a) == 4 for a in set(rcpts))
+
+
+PREVIEW_SETUP = """
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from meetings import services
+from members.models import Unit, User
+from tests.members.test_previews import word_document, workbook
+
+call_command("loaddata", "charter", verbosity=0)
+liaison = User.objects.create_user("l", unit=Unit.objects.get(name="旗民政局"))
+liaison.groups.add(Group.objects.get_or_create(name="联络员")[0])
+files = [
+    SimpleUploadedFile("调整方案.docx", word_document("城乡低保标准调整方案")),
+    SimpleUploadedFile("测算表.xlsx", workbook(["临时救助", 1234])),
+    SimpleUploadedFile("通知.pdf", b"%PDF-1.4\\n%x\\n"),
+]
+services.submit_item(by=liaison, title="低保标准", background="背景", proposal="建议", files=files)
+"""
+
+PREVIEW_REPORT = """
+import io, json, pdfplumber
+from meetings.models import Material
+out = {}
+for m in Material.objects.order_by("pk"):
+    text = ""
+    if m.preview:
+        with m.preview.open("rb") as f, pdfplumber.open(io.BytesIO(f.read())) as pdf:
+            text = "".join(p.extract_text() or "" for p in pdf.pages)
+    out[m.name] = [m.preview_status, text]
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_the_worker_makes_each_office_preview_once_with_libreoffice(scratch_database, tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.dev",
+        "DATABASE_URL": scratch_database,
+        "JIUZHU_MEDIA_ROOT": str(tmp_path / "media"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+    def manage(*args):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    manage("migrate", "--noinput", "-v0")
+    manage("shell", "-c", PREVIEW_SETUP)
+    # Two workers at once: each takes queued previews; LibreOffice runs in each with its own
+    # profile, and every file ends with one preview.
+    worker = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"]
+    workers = [
+        subprocess.Popen(
+            [*worker, "--no-reload", "--interval", "0.1", "--worker-id", f"w{i}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    for w in workers:
+        out, _ = w.communicate(timeout=300)
+        assert w.returncode == 0, out[-3000:]
+    report = json.loads(manage("shell", "-c", PREVIEW_REPORT).strip().splitlines()[-1])
+    assert (
+        report["调整方案.docx"][0] == "ready"
+        and "城乡低保标准调整方案" in report["调整方案.docx"][1]
+    )
+    assert report["测算表.xlsx"][0] == "ready" and "1234" in report["测算表.xlsx"][1]
+    assert report["通知.pdf"] == ["", ""]  # a PDF needs no preview
