@@ -150,6 +150,7 @@ class Page:
     role: str
     url: str
     kind: str = "page"  # page, baseline, export
+    data: dict | None = None  # posted (a form's fields) instead of fetched
     queries: str | None = None
     render_ms: float | None = None
     rows: int | None = None
@@ -293,7 +294,8 @@ def pick_pages(users) -> tuple[list[Page], dict]:
             "search-words", "搜索“取暖 补贴”", "office", f"{search}?{urlencode({'q': '取暖 补贴'})}"
         ),
         Page("search-liaison", "搜索“低保”", "liaison", f"{search}?{urlencode({'q': '低保'})}"),
-        Page("search-id", "搜索身份证号", "office", f"{search}?{urlencode({'q': case.id_number})}"),
+        # An ID number is posted, never put in the URL (jiuzhu/views.py search).
+        Page("search-id", "搜索身份证号（POST）", "office", search, data={"q": case.id_number}),
         Page("case", "个案页", "office", case.get_absolute_url()),
         Page(
             "export",
@@ -332,6 +334,12 @@ def clients_for(users):
     return clients
 
 
+def fetch(client, page: Page):
+    if page.data is not None:
+        return client.post(page.url, page.data, secure=True)
+    return client.get(page.url, secure=True)
+
+
 def count_queries(pages, users):
     """Queries per request and the render time in process, by Django's test client against the
     same database and settings (no cache: each request is rendered)."""
@@ -341,16 +349,16 @@ def count_queries(pages, users):
     clients = clients_for(users)
     for page in pages:
         client = clients[page.role]
-        client.get(page.url, secure=True)  # warm: first-request work is not per request
+        fetch(client, page)  # warm: first-request work is not per request
         with CaptureQueriesContext(connection) as ctx:
-            response = client.get(page.url, secure=True)
+            response = fetch(client, page)
         if response.status_code != 200:
             sys.exit(f"{page.url}（{page.role}）返回 {response.status_code}，无法测试。")
         page.queries = str(len(ctx.captured_queries))
         times = []
         for _ in range(7):
             started = time.perf_counter()
-            client.get(page.url, secure=True)
+            fetch(client, page)
             times.append((time.perf_counter() - started) * 1000)
         page.render_ms = sorted(times)[3]
 
@@ -369,16 +377,16 @@ def profile(key):
     if page is None:
         sys.exit(f"没有页面 {key}；可选：{'、'.join(p.key for p in pages)}")
     client = clients_for(users)[page.role]
-    client.get(page.url, secure=True)
+    fetch(client, page)
     with CaptureQueriesContext(connection) as ctx:
-        client.get(page.url, secure=True)
+        fetch(client, page)
     print(f"{page.label}（{page.role}）{page.url}：{len(ctx.captured_queries)} 次查询")
     for q in sorted(ctx.captured_queries, key=lambda q: -float(q["time"])):
         print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(10):
-        client.get(page.url, secure=True)
+        fetch(client, page)
     profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
 
@@ -468,7 +476,7 @@ def _ms(text: str) -> float:
     return float(number) * UNITS[unit]
 
 
-def wrk(port, path, cookie, *, connections=CONNECTIONS, duration=DURATION, threads=2):
+def wrk(port, path, cookie, *, connections=CONNECTIONS, duration=DURATION, threads=2, script=None):
     command = [
         "wrk",
         f"-t{min(threads, connections)}",
@@ -482,6 +490,8 @@ def wrk(port, path, cookie, *, connections=CONNECTIONS, duration=DURATION, threa
     ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
+    if script:
+        command += ["-s", str(script)]
     return command + [f"http://127.0.0.1:{port}{path}"]
 
 
@@ -506,18 +516,52 @@ def run_wrk(port, path, cookie, **kw) -> dict:
     return parse_wrk(out.stdout)
 
 
-def load(port, page: Page, cookie):
-    status, _, body = request(port, page.url, headers={"Cookie": cookie} if cookie else None)
+def post_form(port, page: Page, cookie) -> tuple[Path, str]:
+    """Posts the page's form once as a browser would (the CSRF token from the page, its cookie
+    beside the session's, Origin and Referer of the site) and writes the wrk Lua script that posts
+    the same. Returns the script and the cookie header to send with it."""
+    status, cookies, html = request(port, page.url, headers={"Cookie": cookie})
+    # The search box carries the token in data-private-post (static/js/jiuzhu.js).
+    token = re.search(rb'(?:name="csrfmiddlewaretoken" value|data-private-post)="([^"]+)"', html)
+    if status != 200 or not token or "csrftoken" not in cookies:
+        sys.exit(f"{page.url}（{page.role}）没有给出 CSRF 令牌（{status}）。")
+    cookie = f"{cookie}; csrftoken={cookies['csrftoken']}"
+    origin = f"https://127.0.0.1:{port}"
+    body = urlencode({**page.data, "csrfmiddlewaretoken": token.group(1).decode()})
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": origin,
+        "Referer": f"{origin}{page.url}",
+    }
+    status, _, html = request(
+        port, page.url, method="POST", body=body, headers={**headers, "Cookie": cookie}
+    )
     if status != 200:
-        sys.exit(f"{page.url}（{page.role}）经 gunicorn 返回 {status}。")
-    page.result["bytes"] = len(body)
+        sys.exit(f"{page.url}（{page.role}）POST 经 gunicorn 返回 {status}。")
+    page.result["bytes"] = len(html)
+    script = RESULTS / f"post-{page.key}.lua"
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(body)}"]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return script, cookie
+
+
+def load(port, page: Page, cookie):
+    script = None
+    if page.data is not None:
+        script, cookie = post_form(port, page, cookie)
+    else:
+        status, _, body = request(port, page.url, headers={"Cookie": cookie} if cookie else None)
+        if status != 200:
+            sys.exit(f"{page.url}（{page.role}）经 gunicorn 返回 {status}。")
+        page.result["bytes"] = len(body)
     if page.kind == "export":
         page.result.update(run_wrk(port, page.url, cookie, connections=1, duration=DURATION))
         return
     subprocess.run(
-        wrk(port, page.url, cookie, duration=1), capture_output=True, check=True
+        wrk(port, page.url, cookie, duration=1, script=script), capture_output=True, check=True
     )  # warm-up
-    page.result.update(run_wrk(port, page.url, cookie))
+    page.result.update(run_wrk(port, page.url, cookie, script=script))
 
 
 def pdf_while_listing(port, list_page: Page, list_cookie, pdf_url, pdf_cookie) -> dict:

@@ -36,6 +36,7 @@ from django.utils.safestring import SafeString, mark_safe
 from cases.search import search_cases
 from duties.models import Duty, Feedback
 from duties.permissions import tasks_for_user
+from meetings import privacy
 from meetings.models import Decision
 from meetings.permissions import items_for_user, meetings_for_user, minutes_for_user
 
@@ -43,6 +44,17 @@ MAX_LENGTH = 100
 MAX_WORDS = 6
 PER_KIND = 20
 SNIPPET_BEFORE, SNIPPET_LENGTH = 30, 120
+
+
+NUMBER_IN_URL = (
+    "为保护个人信息，身份证号和电话号码不经网址查询（网址会留在浏览记录和服务器日志中）。"
+    "请在下面的搜索框中重新输入，点“搜索”提交。"
+)
+
+
+def holds_personal_number(query: str) -> bool:
+    """An ID or phone number anywhere in the query, written any way the checker knows."""
+    return bool(privacy.find({"搜索": query or ""}, terms=[]))
 
 
 class QueryError(ValueError):
@@ -54,6 +66,10 @@ def parse(query: str) -> list[str]:
     query = (query or "").replace("\x00", "").strip()
     if len(query) > MAX_LENGTH:
         raise QueryError(f"搜索内容太长：最多 {MAX_LENGTH} 个字。")
+    if holds_personal_number(query):
+        # An ID or phone number as people write it (152627 19680304 0215, 139-0000-2222) is one
+        # word, not three: the separators between its digits go before the query is split.
+        query = privacy.normalise(query)
     words = list(dict.fromkeys(query.split()))
     if len(words) > MAX_WORDS:
         raise QueryError(f"关键词太多：最多 {MAX_WORDS} 个，用空格分开。")

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from meetings.models import AgendaItem
 from members.permissions import is_leader, is_office, role_required
@@ -63,26 +63,37 @@ def home(request):
 
 
 @role_required()
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def search(request):
-    """The navigation's search box: results grouped by kind, each only if the user may see it."""
-    query = request.GET.get("q", "")
+    """The navigation's search box: results grouped by kind, each only if the user may see it.
+
+    Words go in the URL (GET: a result page can be bookmarked and gone back to). An ID or phone
+    number never does: web-server logs, browser history and Referer would keep it. The box posts
+    such a query (static/js/jiuzhu.js; the search page's form for the office posts without
+    script), and a number that arrives in a URL anyway is not searched for."""
+    posted = request.method == "POST"
+    query = (request.POST if posted else request.GET).get("q", "")
     error, groups, words = "", [], []
+    number_in_url = not posted and site_search.holds_personal_number(query)
     try:
+        if number_in_url:
+            raise site_search.QueryError(site_search.NUMBER_IN_URL)
         words = site_search.parse(query)
         groups = site_search.search(request.user, words)
     except site_search.QueryError as e:
         error = str(e)
+    shown = "" if number_in_url else query.strip()
     response = render(
         request,
         "jiuzhu/search.html",
         {
-            "query": query.strip()[: site_search.MAX_LENGTH],
+            "query": shown[: site_search.MAX_LENGTH],
             "words": words,
             "groups": groups,
             "error": error,
+            "number_in_url": number_in_url,
             "per_kind": site_search.PER_KIND,
-            "search_query": query.strip(),
+            "search_query": shown,
         },
     )
     # The office's results can name cases: keep them out of any cache, like the full record.

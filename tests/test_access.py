@@ -90,7 +90,7 @@ def _review(w):
 # anonymous and inactive go to the login page (302); a signed-in user without the role gets 403.
 MATRIX = {
     "home": (_no_args, READERS, READ_ONLY),
-    "search": (_no_args, READERS, READ_ONLY),
+    "search": (_no_args, READERS, READERS),  # POST carries ID and phone numbers out of the URL
     "calendar": (_no_args, READERS, READ_ONLY),
     "calendar-feed-renew": (_no_args, READ_ONLY, dict.fromkeys(READERS, 302)),
     "members:roster": (_no_args, READERS, READ_ONLY),

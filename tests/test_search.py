@@ -2,6 +2,7 @@
 the office alone (logged like a full view)."""
 
 import datetime
+import re
 
 import pytest
 from django.core.management import call_command
@@ -212,8 +213,9 @@ def test_nobody_else_finds_a_case_or_any_personal_field(client, w, persona):
     case = w["case"]
     client.force_login(w["p"][persona])
     before = AccessLog.objects.count()
-    for query in (case.number_label, "赵某某", ID_NUMBER, "赵六斤", PHONE, "低保村"):
-        response = client.get(reverse("search"), {"q": query})
+    queries = (case.number_label, "赵某某", ID_NUMBER, "赵六斤", PHONE, "低保村")
+    for query, method in [(q, m) for q in queries for m in (client.get, client.post)]:
+        response = method(reverse("search"), {"q": query})
         if persona == "norole":
             assert response.status_code == 403
             continue
@@ -227,6 +229,51 @@ def test_nobody_else_finds_a_case_or_any_personal_field(client, w, persona):
                 personal,
             )  # what was typed is echoed
     assert AccessLog.objects.count() == before
+
+
+# --- numbers stay out of URLs -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        ID_NUMBER,
+        f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}",
+        PHONE,
+        f"赵某某 {ID_NUMBER}",
+    ],
+)
+def test_an_id_or_phone_number_in_the_url_is_not_searched_or_echoed(client, w, query):
+    client.force_login(w["p"]["office"])
+    before = AccessLog.objects.count()
+    response = client.get(reverse("search"), {"q": query})
+    html = response.content.decode()
+    assert response.status_code == 200 and "不经网址查询" in html
+    assert w["case"].get_absolute_url() not in html and ID_NUMBER not in html
+    assert PHONE not in html and ID_NUMBER[6:14] not in html
+    # The page's own form posts, so the office can search again without script.
+    assert 'method="post" action="/search/"' in html and "csrfmiddlewaretoken" in html
+    assert AccessLog.objects.count() == before
+
+
+def test_the_office_finds_a_case_by_id_number_through_a_post_with_its_token(w):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(w["p"]["office"])
+    assert client.post(reverse("search"), {"q": ID_NUMBER}).status_code == 403  # no token
+    page = client.get(reverse("search"))
+    token = re.search(r'data-private-post="([^"]+)"', page.content.decode())[1]
+    response = client.post(reverse("search"), {"q": ID_NUMBER, "csrfmiddlewaretoken": token})
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert w["case"].get_absolute_url() in response.content.decode()
+    assert AccessLog.objects.filter(case=w["case"], user=w["p"]["office"]).exists()
+
+
+def test_words_still_go_in_the_url(client, w):
+    client.force_login(w["p"]["office"])
+    html = client.get(reverse("search"), {"q": "低保 标准"}).content.decode()
+    assert "不经网址查询" not in html and "城乡<mark>低保标准</mark>调整" in html
 
 
 # --- the page -----------------------------------------------------------------------------------
@@ -277,3 +324,17 @@ def test_the_search_box_is_in_the_navigation_of_every_page(client, w, name):
 def test_the_number_of_queries_does_not_grow_with_the_results(w, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         search(w["p"]["liaison"], parse("低保"))
+
+
+def test_an_id_or_phone_number_written_with_spaces_or_dashes_is_one_word():
+    spaced = f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}"
+    assert parse(f"赵某某 {spaced}") == ["赵某某", ID_NUMBER]
+    assert parse("139-0000-2222") == ["13900002222"]
+    assert parse("2026 12") == ["2026", "12"]  # numbers that are neither stay apart
+
+
+def test_the_office_finds_a_case_by_a_spaced_id_number(client, w):
+    client.force_login(w["p"]["office"])
+    spaced = f"{ID_NUMBER[:6]} {ID_NUMBER[6:14]} {ID_NUMBER[14:]}"
+    html = client.post(reverse("search"), {"q": spaced}).content.decode()
+    assert w["case"].get_absolute_url() in html

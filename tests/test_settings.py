@@ -122,7 +122,7 @@ def test_seed_demo_fills_a_believable_year(charter, settings):
     call_command("seed_demo", verbosity=0)
     call_command("seed_demo", verbosity=0)
     plenary = Meeting.objects.get(kind=Meeting.Kind.PLENARY)
-    assert plenary.status == Meeting.Status.HELD
+    assert plenary.status == Meeting.Status.CLOSED  # its minutes are issued
     minutes = plenary.minutes
     assert minutes.status == Minutes.Status.ISSUED and minutes.number == 1
     acknowledged = minutes.distributions.filter(acknowledged_at__isnull=False).count()

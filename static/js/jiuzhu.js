@@ -14,3 +14,25 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// The search box: words go in the URL (GET), but an ID or phone number must not (browser
+// history, server logs, Referer keep URLs). A query holding a long run of digits is posted
+// instead; the server refuses such a number in a URL anyway (jiuzhu/views.py search).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute || !form.hasAttribute("data-private-post")) {
+    return;
+  }
+  var box = form.querySelector("input[name=q]");
+  var digits = (box ? box.value : "").normalize("NFKC").replace(/[\s\-\u2010-\u2015.\/_]/g, "");
+  if (/\d{7,}/.test(digits)) {
+    form.method = "post";
+    if (!form.querySelector("input[name=csrfmiddlewaretoken]")) {
+      var token = document.createElement("input");
+      token.type = "hidden";
+      token.name = "csrfmiddlewaretoken";
+      token.value = form.getAttribute("data-private-post");
+      form.appendChild(token);
+    }
+  }
+});

@@ -175,7 +175,9 @@ def test_an_item_goes_through_a_meeting_to_acknowledged_minutes(
     assert item.status == AgendaItem.Status.DELIBERATED
     assert item.duty == duty
     assert [m.name for m in item.materials.all()] == ["低保标准测算.pdf"]
-    assert Meeting.objects.get(title=MEETING_TITLE).status == Meeting.Status.HELD
+    assert (
+        Meeting.objects.get(title=MEETING_TITLE).status == Meeting.Status.CLOSED
+    )  # issuing ended it
     own = Distribution.objects.get(minutes=minutes, unit__name="旗民政局")
     assert own.download_count == 1
     assert own.acknowledged_by == liaison
