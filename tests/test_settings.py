@@ -191,6 +191,17 @@ def test_every_page_uses_bootstrap_from_static_not_a_cdn():
     assert (ROOT / "static" / "vendor" / "bootstrap" / "css" / "bootstrap.min.css").exists()
 
 
+@pytest.mark.django_db
+def test_the_login_page_loads_no_script_and_signed_in_pages_load_bootstraps_bundle(client, office):
+    """Nothing on a page that it does not use (issue 12, bench/slowlink.py): signed out there is
+    no navigation to collapse or drop down, no form to confirm, no search box."""
+    login = client.get("/accounts/login/").content.decode()
+    assert "bootstrap.min.css" in login and "<script" not in login
+    client.force_login(office)
+    home = client.get("/").content.decode()
+    assert "vendor/bootstrap/js/bootstrap.bundle.min.js" in home and "js/jiuzhu.js" in home
+
+
 @pytest.mark.parametrize(
     "redis, expected",
     [
