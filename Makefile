@@ -76,3 +76,12 @@ bench-pdf: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	@scripts/install-system-deps bench
 	$(PY) -m bench.pages
+
+# Slow link (issue 12): the first visit of the login page and of the home page in Debian's chromium
+# (Playwright) at 1 Mbit/s and 100 ms round trip, gunicorn with production settings (WhiteNoise),
+# the same database as `make bench`; load time (target ≤ 1.5 s), bytes and every request with its
+# compression and Cache-Control, written to bench-results/slowlink-<time>.txt. Needs chromium
+# (apt-get install chromium, as `make test` does).
+.PHONY: bench-slow-link
+bench-slow-link: $(VENV)/.installed-test
+	$(PY) -m bench.slowlink
