@@ -657,6 +657,16 @@ def table(pages, admin) -> list[str]:
     return lines
 
 
+def report(name: str, lines: list[str]):
+    """Prints a benchmark's figures and keeps them in bench-results/<name>-<time>.txt."""
+    text = "\n".join(lines) + "\n"
+    out = RESULTS / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    out.write_text(text, encoding="utf-8")
+    print()
+    print(text)
+    say(f"已写入 {out.relative_to(ROOT)}")
+
+
 def main():
     RESULTS.mkdir(exist_ok=True)
     if sys.argv[1:2] == ["--profile"] and len(sys.argv) == 3:
@@ -725,12 +735,7 @@ def main():
     ]
     if generation > 5:
         lines.append(f"本次生成负载数据用时 {generation:.0f} 秒。")
-    text = "\n".join(lines) + "\n"
-    out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.txt"
-    out.write_text(text, encoding="utf-8")
-    print()
-    print(text)
-    say(f"已写入 {out.relative_to(ROOT)}")
+    report("bench", lines)
 
 
 if __name__ == "__main__":

@@ -39,8 +39,6 @@ DATABASES = {
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-PAGE_CACHE_SECONDS = 0  # jiuzhu/pagecache.py, until it is removed (issue 12)
-AUTH_USER_CACHE_SECONDS = 0
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results"
 # Issued PDFs of the load data live beside the results, never in the project's media/.
