@@ -24,7 +24,11 @@ PASSWORD = os.environ["BENCH_OFFICE_PASSWORD"]
 # How often a liaison's walk is a write instead: 0.45 makes about 10 % of all requests POSTs with
 # this mix of roles and paths (bench.office prints the share it measured).
 WRITE_CHANCE = float(os.environ.get("BENCH_OFFICE_WRITE_CHANCE", "0.45"))
-ACCOUNTS = iter(PLAN["users"] * 1000)  # each new user takes the next account (round robin)
+# Each new user takes the next account, round robin, in an order shuffled once (the same every
+# run) so that fewer or more users than sixty keep about the same mix of roles.
+_ORDER = PLAN["users"][:]
+random.Random(12).shuffle(_ORDER)
+ACCOUNTS = iter(_ORDER * 1000)
 SERIAL = count(1)
 USERS = int(os.environ["BENCH_OFFICE_USERS"])
 SECONDS = int(os.environ["BENCH_OFFICE_SECONDS"])

@@ -23,6 +23,7 @@ Environment (besides bench/pages.py's BENCH_DATABASE_URL, BENCH_YEARS):
 import csv
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from bench.pages import (
     PYTHON,
     RESULTS,
     ROOT,
+    WORKERS,
     django_setup,
     ensure_database,
     free_port,
@@ -188,7 +190,11 @@ def run_level(port, n_users: int) -> dict:
         "--loglevel",
         "WARNING",
     ]
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
     subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    after, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic() - started
+    # locust shares the machine with gunicorn and PostgreSQL: what it takes is not the server's.
+    locust_cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / wall
     with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     failures = []
@@ -208,6 +214,7 @@ def run_level(port, n_users: int) -> dict:
         "errors": int(total["Failure Count"]),
         "writes": writes,
         "write_share": writes / requests if requests else 0.0,
+        "locust_cpu": locust_cpu,
         "rows": [r for r in rows if r["Name"] != "Aggregated"],
         "failures": failures,
     }
@@ -218,7 +225,7 @@ def describe(level: dict) -> str:
         f"{level['users']} 人：{level['rps']:.1f} req/s，p50 {level['p50']:.0f} ms，"
         f"p95 {level['p95']:.0f} ms，p99 {level['p99']:.0f} ms，"
         f"{level['requests']} 次请求，错误 {level['errors']}，"
-        f"写 {level['writes']} 次（{level['write_share']:.1%}）"
+        f"写 {level['writes']} 次（{level['write_share']:.1%}），locust 占 CPU {level['locust_cpu']:.0%}"
     )
 
 
@@ -234,8 +241,9 @@ def main():
     server = start_gunicorn(port)
     levels = []
     try:
-        n_users = sum(MIX.values())
-        while n_users <= MOST:
+        # Up by STEP from sixty while p95 holds; if sixty is already too many, down by a quarter.
+        n_users, step = sum(MIX.values()), STEP
+        while 0 < n_users <= MOST:
             pools = write_plan(users)
             say(
                 f"{n_users} 人，每级测 {SECONDS} 秒（可写：{json.dumps(pools, ensure_ascii=False)}）"
@@ -243,9 +251,12 @@ def main():
             level = run_level(port, n_users)
             levels.append(level)
             say("  " + describe(level))
-            if level["p95"] > MAX_P95_MS or level["errors"]:
+            passed = level["p95"] <= MAX_P95_MS and not level["errors"]
+            if len(levels) == 1 and not passed:
+                step = -(n_users // 4)
+            elif passed != (step > 0):
                 break
-            n_users += STEP
+            n_users += step
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -257,7 +268,7 @@ def main():
     ).stdout.strip()
     lines = [
         f"jiuzhu 办公室混合负载 {time.strftime('%Y-%m-%d %H:%M:%S')}（git {commit}，"
-        f"{os.cpu_count()} 核），locust，gunicorn 2 个 sync worker，生产配置，无缓存，"
+        f"{os.cpu_count()} 核），locust，gunicorn {WORKERS} 个 sync worker，生产配置，无缓存，"
         f"{server_env()['BENCH_DATABASE_URL']}",
         "人员：办公室 5、组长副组长 2、45 个单位的联络员、成员 8；每人先经表单登录，"
         "再走 首页 → 列表 → 详情 → 返回，每步间隔 1–3 秒；统计自全部登录后开始，"
@@ -290,7 +301,7 @@ def main():
             + "。"
         )
     else:
-        lines.append(f"60 人时 p95 已超过 {MAX_P95_MS:.0f} ms（或有错误）：本机承载不到 60 人。")
+        lines.append(f"p95 在每一级都超过 {MAX_P95_MS:.0f} ms（或有错误）。")
     report("office", lines)
 
 

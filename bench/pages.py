@@ -16,6 +16,7 @@ Environment (all optional):
   BENCH_DURATION       seconds of load per page, default 8
   BENCH_CONNECTIONS    concurrent connections, default 16
   BENCH_YEARS          years of data to generate into an empty database, default 10
+  BENCH_WORKERS        gunicorn sync workers, default 2 (README.md's deployment)
   BENCH_ONLY           comma-separated page keys (roster, ledger, …) to measure only those;
                        health and admin are always measured
 """
@@ -47,7 +48,7 @@ DURATION = int(os.environ.get("BENCH_DURATION", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 YEARS = int(os.environ.get("BENCH_YEARS", "10"))
 ONLY = {key for key in os.environ.get("BENCH_ONLY", "").split(",") if key}
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # gunicorn sync workers, as README.md deploys
 PASSWORD = secrets.token_urlsafe(16)
 SECRET_KEY = secrets.token_urlsafe(50)  # one for every worker, or sessions would not carry
 HTTPS = {"X-Forwarded-Proto": "https"}  # the reverse proxy's word that TLS was terminated
