@@ -76,6 +76,30 @@ def test_production_refuses_to_start_without_the_keys_of_the_personal_fields(key
     assert "密钥" in result.stderr
 
 
+def test_an_unknown_task_engine_is_refused_in_chinese():
+    result = manage("check", DJANGO_SETTINGS_MODULE="jiuzhu.settings.dev", JIUZHU_TASKS="celery")
+    assert result.returncode != 0 and "JIUZHU_TASKS 只能是 db" in result.stderr
+
+
+def test_the_redis_engine_is_django_tasks_rq_over_the_named_redis():
+    code = (
+        "from django.conf import settings as s; from django.tasks import task_backends;"
+        "b = task_backends['default'];"
+        "print(type(b).__module__, s.RQ_QUEUES['default']['URL'], 'django_rq' in s.INSTALLED_APPS)"
+    )
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        DJANGO_SETTINGS_MODULE="jiuzhu.settings.dev",
+        JIUZHU_TASKS="rq",
+        JIUZHU_REDIS_URL="redis://127.0.0.1:6399/3",
+    )
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]  # after the shell's own line of imports
+    assert last.split() == ["django_tasks_rq.backend", "redis://127.0.0.1:6399/3", "True"]
+
+
 def test_production_passes_the_deployment_checklist_without_warnings(office_certificate):
     result = manage(
         "check",

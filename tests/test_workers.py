@@ -1,5 +1,7 @@
 """The task engine for real: `manage.py db_worker` processes, on a scratch database of the engine
-under test (a SQLite file, or a new PostgreSQL database), sending to a real SMTP server.
+under test (a SQLite file, or a new PostgreSQL database), sending to a real SMTP server; and the
+Redis engine (JIUZHU_TASKS=rq: django-tasks-rq) with `manage.py rqworker` processes against a
+real redis-server, doing the same work.
 
 The schedule fires twice (`send_reminders --queue` twice) and two workers take one run each at
 the same moment: every reminder still reaches each person once, enforced by the database's
@@ -18,6 +20,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 
 from tests.members.test_email import Inbox, free_port
+from tests.test_redis_outage import redis_server  # noqa: F401 — a real redis-server, a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,6 +173,102 @@ def test_two_workers_and_a_schedule_fired_twice_send_each_reminder_once(scratch_
     assert sum(value.get("task-overdue", 0) for _, _, value in runs) == 40
     # One e-mail per reminder, sent once, to the right person.
     assert report["deliveries"] == report["sent"] == 40 and report["unfinished"] == 0
+    rcpts = sorted(addr for e in handler.envelopes for addr in e.rcpt_tos)
+    assert len(rcpts) == 40 and len(set(rcpts)) == 10
+    assert all(rcpts.count(a) == 4 for a in set(rcpts))
+
+
+RQ_REPORT = """
+import json
+import django_rq
+from django.db.models import Count
+from members.models import Delivery, Notification
+queue = django_rq.get_queue("default")
+print(json.dumps({
+    "notifications": Notification.objects.count(),
+    "keys": Notification.objects.values("event", "recipient", "day").distinct().count(),
+    "most_per_key": max(
+        [r["n"] for r in Notification.objects.values("event", "recipient", "day")
+         .annotate(n=Count("pk"))] or [0]
+    ),
+    "sent": Delivery.objects.filter(status="sent").count(),
+    "deliveries": Delivery.objects.count(),
+    "finished": queue.finished_job_registry.count,
+    "failed": queue.failed_job_registry.count,
+    "waiting": queue.count,
+}))
+"""
+
+
+def test_the_redis_engine_sends_each_reminder_once_with_two_rq_workers(
+    scratch_database,
+    tmp_path,
+    redis_server,  # noqa: F811
+):
+    _, client, redis_port = redis_server
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.dev",
+        "DATABASE_URL": scratch_database,
+        "JIUZHU_MEDIA_ROOT": str(tmp_path / "media"),
+        "JIUZHU_TASKS": "rq",
+        "JIUZHU_RQ_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "EMAIL_BACKEND": "smtp",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(port),
+        "PYTHONPATH": str(ROOT),
+    }
+
+    def manage(*args):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    try:
+        manage("migrate", "--noinput", "-v0")
+        manage("shell", "-c", SETUP)
+        client.flushdb()  # the setup's 新督办事项 e-mails: only the reminders are under test
+        manage("send_reminders", "--queue", "--date", "2026-10-13")
+        manage("send_reminders", "--queue", "--date", "2026-10-13")
+        assert client.llen("rq:queue:default") == 2  # in Redis, not in the database
+        worker = [sys.executable, "manage.py", "rqworker", "default", "--burst"]
+        workers = [
+            subprocess.Popen(
+                [*worker, "--job-class", "django_tasks_rq.Job", "--name", f"w{i}"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for i in range(2)
+        ]
+        outs = []
+        for w in workers:
+            out, _ = w.communicate(timeout=300)
+            outs.append(out)
+            assert w.returncode == 0, out[-3000:]
+        report = json.loads(manage("shell", "-c", RQ_REPORT).strip().splitlines()[-1])
+    finally:
+        controller.stop()
+
+    assert report["notifications"] == report["keys"] == 41, report
+    assert report["most_per_key"] == 1
+    # Both runs of the schedule and the 40 e-mails ran in the RQ workers, none failed.
+    assert report["failed"] == report["waiting"] == 0 and report["finished"] == 42, report
+    assert "".join(outs).count("jiuzhu.reminders.run_reminders(") >= 2  # the workers' own log
+    assert report["deliveries"] == report["sent"] == 40
     rcpts = sorted(addr for e in handler.envelopes for addr in e.rcpt_tos)
     assert len(rcpts) == 40 and len(set(rcpts)) == 10
     assert all(rcpts.count(a) == 4 for a in set(rcpts))

@@ -294,6 +294,20 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Several app servers: JIUZHU_TASKS=rq keeps the queue in Redis instead (django-tasks-rq, over
+# django-rq and RQ), run by `manage.py rqworker default --job-class django_tasks_rq.Job
+# --with-scheduler` on any of them (README.md). JIUZHU_RQ_URL, else JIUZHU_REDIS_URL, names it.
+TASKS_ENGINE = env("JIUZHU_TASKS", "db")
+if TASKS_ENGINE == "rq":
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {
+        "default": {"URL": env("JIUZHU_RQ_URL") or REDIS_URL or "redis://127.0.0.1:6379/0"}
+    }
+elif TASKS_ENGINE != "db":
+    raise ImproperlyConfigured(
+        "环境变量 JIUZHU_TASKS 只能是 db（默认，任务存放在数据库中）或 rq（Redis）。"
+    )
 
 # E-mail (站内 + 邮件 notifications) through Django 6.1's MAILERS: SMTP from the environment
 # (EMAIL_HOST, EMAIL_PORT, EMAIL_USE_TLS / EMAIL_USE_SSL, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD);
