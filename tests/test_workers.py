@@ -100,65 +100,73 @@ def scratch_database(tmp_path):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def engine_env(database_url, tmp_path, **extra) -> dict:
+    """The environment of the engine's processes: the scratch database, media of the test."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.dev",
+        "DATABASE_URL": database_url,
+        "JIUZHU_MEDIA_ROOT": str(tmp_path / "media"),
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
+
+
+def manage(env, *args) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def run_together(env, *commands) -> list[str]:
+    """Starts the worker commands at the same moment and waits for each to finish its batch."""
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for command in commands
+    ]
+    outs = []
+    for w in workers:
+        out, _ = w.communicate(timeout=300)
+        assert w.returncode == 0, out[-3000:]
+        outs.append(out)
+    return outs
+
+
+DB_WORKER = ["db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0.1"]
+
+
+def smtp_env(port) -> dict:
+    return {"EMAIL_BACKEND": "smtp", "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)}
+
+
 def test_two_workers_and_a_schedule_fired_twice_send_each_reminder_once(scratch_database, tmp_path):
     handler = Inbox()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.dev",
-        "DATABASE_URL": scratch_database,
-        "JIUZHU_MEDIA_ROOT": str(tmp_path / "media"),
-        "EMAIL_BACKEND": "smtp",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "PYTHONPATH": str(ROOT),
-    }
-
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
-
+    env = engine_env(scratch_database, tmp_path, **smtp_env(port))
     try:
-        manage("migrate", "--noinput", "-v0")
-        manage("shell", "-c", SETUP)
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "shell", "-c", SETUP)
         # The timer fires twice (say cron and a catch-up run) for 13 October 2026.
-        manage("send_reminders", "--queue", "--date", "2026-10-13")
-        manage("send_reminders", "--queue", "--date", "2026-10-13")
-        worker = [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--batch",
-            "--no-startup-delay",
-            "--no-reload",
-            "--interval",
-            "0.1",
-        ]
-        workers = [
-            subprocess.Popen(
-                [*worker, "--worker-id", f"w{i}"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for i in range(2)
-        ]
-        for w in workers:
-            out, _ = w.communicate(timeout=300)
-            assert w.returncode == 0, out[-3000:]
-        report = json.loads(manage("shell", "-c", REPORT).strip().splitlines()[-1])
+        manage(env, "send_reminders", "--queue", "--date", "2026-10-13")
+        manage(env, "send_reminders", "--queue", "--date", "2026-10-13")
+        run_together(env, [*DB_WORKER, "--worker-id", "w0"], [*DB_WORKER, "--worker-id", "w1"])
+        report = json.loads(manage(env, "shell", "-c", REPORT).strip().splitlines()[-1])
     finally:
         controller.stop()
 
@@ -210,56 +218,23 @@ def test_the_redis_engine_sends_each_reminder_once_with_two_rq_workers(
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.dev",
-        "DATABASE_URL": scratch_database,
-        "JIUZHU_MEDIA_ROOT": str(tmp_path / "media"),
-        "JIUZHU_TASKS": "rq",
-        "JIUZHU_RQ_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "EMAIL_BACKEND": "smtp",
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "PYTHONPATH": str(ROOT),
-    }
-
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
-
+    env = engine_env(
+        scratch_database,
+        tmp_path,
+        JIUZHU_TASKS="rq",
+        JIUZHU_RQ_URL=f"redis://127.0.0.1:{redis_port}/0",
+        **smtp_env(port),
+    )
     try:
-        manage("migrate", "--noinput", "-v0")
-        manage("shell", "-c", SETUP)
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "shell", "-c", SETUP)
         client.flushdb()  # the setup's 新督办事项 e-mails: only the reminders are under test
-        manage("send_reminders", "--queue", "--date", "2026-10-13")
-        manage("send_reminders", "--queue", "--date", "2026-10-13")
+        manage(env, "send_reminders", "--queue", "--date", "2026-10-13")
+        manage(env, "send_reminders", "--queue", "--date", "2026-10-13")
         assert client.llen("rq:queue:default") == 2  # in Redis, not in the database
-        worker = [sys.executable, "manage.py", "rqworker", "default", "--burst"]
-        workers = [
-            subprocess.Popen(
-                [*worker, "--job-class", "django_tasks_rq.Job", "--name", f"w{i}"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            for i in range(2)
-        ]
-        outs = []
-        for w in workers:
-            out, _ = w.communicate(timeout=300)
-            outs.append(out)
-            assert w.returncode == 0, out[-3000:]
-        report = json.loads(manage("shell", "-c", RQ_REPORT).strip().splitlines()[-1])
+        worker = ["rqworker", "default", "--burst", "--job-class", "django_tasks_rq.Job"]
+        outs = run_together(env, [*worker, "--name", "w0"], [*worker, "--name", "w1"])
+        report = json.loads(manage(env, "shell", "-c", RQ_REPORT).strip().splitlines()[-1])
     finally:
         controller.stop()
 
@@ -308,46 +283,13 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def test_the_worker_makes_each_office_preview_once_with_libreoffice(scratch_database, tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "jiuzhu.settings.dev",
-        "DATABASE_URL": scratch_database,
-        "JIUZHU_MEDIA_ROOT": str(tmp_path / "media"),
-        "PYTHONPATH": str(ROOT),
-    }
-
-    def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
-
-    manage("migrate", "--noinput", "-v0")
-    manage("shell", "-c", PREVIEW_SETUP)
+    env = engine_env(scratch_database, tmp_path)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "shell", "-c", PREVIEW_SETUP)
     # Two workers at once: each takes queued previews; LibreOffice runs in each with its own
     # profile, and every file ends with one preview.
-    worker = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"]
-    workers = [
-        subprocess.Popen(
-            [*worker, "--no-reload", "--interval", "0.1", "--worker-id", f"w{i}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for i in range(2)
-    ]
-    for w in workers:
-        out, _ = w.communicate(timeout=300)
-        assert w.returncode == 0, out[-3000:]
-    report = json.loads(manage("shell", "-c", PREVIEW_REPORT).strip().splitlines()[-1])
+    run_together(env, [*DB_WORKER, "--worker-id", "w0"], [*DB_WORKER, "--worker-id", "w1"])
+    report = json.loads(manage(env, "shell", "-c", PREVIEW_REPORT).strip().splitlines()[-1])
     assert (
         report["调整方案.docx"][0] == "ready"
         and "城乡低保标准调整方案" in report["调整方案.docx"][1]
