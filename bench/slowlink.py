@@ -45,6 +45,7 @@ from bench.pages import (
     ensure_database,
     free_port,
     prepare_data,
+    report,
     run,
     say,
     start_gunicorn,
@@ -480,12 +481,7 @@ def main():
     ]
     if generation > 5:
         lines.append(f"本次生成负载数据用时 {generation:.0f} 秒。")
-    text = "\n".join(lines) + "\n"
-    out = RESULTS / f"slowlink-{time.strftime('%Y%m%d-%H%M%S')}.txt"
-    out.write_text(text, encoding="utf-8")
-    print()
-    print(text)
-    say(f"已写入 {out.relative_to(ROOT)}")
+    report("slowlink", lines)
 
 
 if __name__ == "__main__":
